@@ -1,0 +1,46 @@
+"""Entry script: wires the sd_webui_clip_skip package to the WebUI's script API."""
+
+from modules import script_callbacks, scripts
+
+from sd_webui_clip_skip import api_guard, log_to_console, logger
+from sd_webui_clip_skip.args import SCRIPT_TITLE
+from sd_webui_clip_skip.controller import ClipSkipController
+from sd_webui_clip_skip.hosts import UnsupportedHost, detect_host
+
+log_to_console()
+host = detect_host()
+
+if isinstance(host, UnsupportedHost):
+    logger.warning("Not active on %s: %s.", host.name, host.reason)
+    controller = None
+else:
+    controller = ClipSkipController(host)
+    script_callbacks.on_app_started(lambda _demo, app: api_guard.install(app))
+
+
+class ClipSkipScript(scripts.Script):
+    def title(self):
+        return SCRIPT_TITLE
+
+    def show(self, is_img2img):
+        return scripts.AlwaysVisible if controller else False
+
+    def ui(self, is_img2img):
+        from sd_webui_clip_skip.ui import build_controls
+
+        controls = build_controls(host.input_accordion(), self.elem_id)
+        self.infotext_fields = controls.infotext_fields
+        self.paste_field_names = controls.paste_field_names
+        return controls.inputs
+
+    def setup(self, p, *args):
+        controller.setup(p)
+
+    def before_process(self, p, *args):
+        controller.before_process(p, args)
+
+    def process(self, p, *args):
+        controller.process(p)
+
+    def postprocess(self, p, processed, *args):
+        controller.postprocess(p)

@@ -1,0 +1,37 @@
+import logging
+
+import pytest
+
+from sd_webui_clip_skip import logger
+from tests.fakewebui import FakeWebUI
+
+
+@pytest.fixture(autouse=True)
+def _package_logger_reaches_caplog():
+    """The entry script gives the logger a console handler; tests read records through caplog."""
+    saved = (list(logger.handlers), logger.propagate, logger.level)
+    yield
+    logger.handlers[:], logger.propagate = saved[0], saved[1]
+    logger.setLevel(saved[2])
+
+
+def _make_webui(request, **kwargs):
+    webui = FakeWebUI(**kwargs)
+    webui.install()
+    request.addfinalizer(webui.uninstall)
+    webui.load_extension()
+    logger.handlers.clear()
+    logger.propagate = True
+    logger.setLevel(logging.INFO)
+    return webui
+
+
+@pytest.fixture(params=["a1111", "forge"])
+def webui(request):
+    """A loaded fake WebUI with config.json holding Clip skip 1, as after any saved setting."""
+    return _make_webui(request, flavor=request.param, config={"CLIP_stop_at_last_layers": 1})
+
+
+@pytest.fixture
+def make_webui(request):
+    return lambda **kwargs: _make_webui(request, **kwargs)

@@ -1,0 +1,182 @@
+"""A behavioural stand-in for the WebUI, written from reading the hosts (citations in each module).
+
+It loads the real entry script the way the host does and runs jobs through the host's real
+sequence, so a test fails when the extension relies on something a real host does not do.
+"""
+
+from __future__ import annotations
+
+import importlib.machinery
+import importlib.util
+import sys
+import types
+from pathlib import Path
+from types import SimpleNamespace
+
+import gradio as gr
+
+from . import api, callbacks, infotext, processing, scripts
+from .options import CLIP_KEY, Options
+
+EXTENSION_ROOT = Path(__file__).resolve().parents[2]
+ENTRY_SCRIPT = EXTENSION_ROOT / "scripts" / "clip_skip.py"
+
+
+class OtherScript(scripts.Script):
+    """Another extension's always-on script ahead of ours, so arg slicing is not trivial."""
+
+    def title(self):
+        return "Other extension"
+
+    def show(self, is_img2img):
+        return scripts.AlwaysVisible
+
+    def ui(self, is_img2img):
+        return [gr.Checkbox(False, label="Other")]
+
+
+def _input_accordion_class():
+    class InputAccordion(gr.Checkbox):
+        """The contract of A1111's InputAccordion (ui_components.py:88-144): a hidden checkbox
+        whose value is the input, opening an accordion for its children."""
+
+        def __init__(self, value, **kwargs):
+            elem_id = kwargs.pop("elem_id", "input-accordion")
+            super().__init__(value, elem_id=f"{elem_id}-checkbox", visible=False, **kwargs)
+            self.accordion = gr.Accordion(kwargs.get("label", "Accordion"), open=value, elem_id=elem_id)
+
+        def __enter__(self):
+            self.accordion.__enter__()
+            return self
+
+        def __exit__(self, *exc):
+            self.accordion.__exit__(*exc)
+
+    return InputAccordion
+
+
+class FakeWebUI:
+    def __init__(self, *, flavor="a1111", config=None, input_accordion=True):
+        self.flavor = flavor
+        self.opts = Options(data=dict(config or {}))
+        self.state = SimpleNamespace(interrupted=False, skipped=False)
+        self.callbacks = callbacks
+        self.encode_calls = []
+        self.cond_cache = {}
+        self.fail_while_sampling = False
+        self.interrupt_after_first_batch = False
+        self.input_accordion = input_accordion
+        self._module_names = []
+        self.tab_fields = [(SimpleNamespace(value=20, label="Sampling steps"), "Steps")]
+
+    # --- loading, as modules/script_loading.py and modules/scripts.py do -------------------
+    def install(self):
+        callbacks.clear()
+        shared = SimpleNamespace(opts=self.opts, cmd_opts=self.opts.cmd_opts, state=self.state)
+        self._add_module("modules", scripts=None, shared=shared)
+        self._add_module("modules.shared", **vars(shared))
+        self._add_module("modules.scripts", Script=scripts.Script, AlwaysVisible=scripts.AlwaysVisible)
+        self._add_module(
+            "modules.script_callbacks",
+            **{name: getattr(callbacks, name) for name in dir(callbacks) if name.startswith("on_")},
+        )
+        sys.modules["modules"].scripts = sys.modules["modules.scripts"]
+        sys.modules["modules"].script_callbacks = sys.modules["modules.script_callbacks"]
+        if self.input_accordion:
+            accordion = _input_accordion_class()
+            if self.flavor == "forge":  # Forge: a factory function (ui_components.py:169-170)
+                self._add_module(
+                    "modules.ui_components", InputAccordion=lambda value=None, **kw: accordion(value, **kw)
+                )
+            else:
+                self._add_module("modules.ui_components", InputAccordion=accordion)
+        else:
+            self._add_module("modules.ui_components")
+        if self.flavor == "forge":
+            self._add_module("modules_forge")
+            self._add_module("modules_forge.main_entry")
+        if str(EXTENSION_ROOT) not in sys.path:
+            sys.path.insert(0, str(EXTENSION_ROOT))  # the host puts every extension root on sys.path
+
+    def uninstall(self):
+        for name in self._module_names:
+            sys.modules.pop(name, None)
+        callbacks.clear()
+
+    def _add_module(self, name, **attributes):
+        module = types.ModuleType(name)
+        module.__spec__ = importlib.machinery.ModuleSpec(name, None)
+        vars(module).update(attributes)
+        sys.modules[name] = module
+        self._module_names.append(name)
+
+    def load_extension(self):
+        """script_loading.py:10-16 loads a script under its file name, outside sys.modules."""
+        spec = importlib.util.spec_from_file_location(ENTRY_SCRIPT.name, ENTRY_SCRIPT)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        classes = [
+            c
+            for c in vars(module).values()
+            if isinstance(c, type) and issubclass(c, scripts.Script) and c is not scripts.Script
+        ]
+        self.extension_class = classes[0]
+        self.txt2img_runner = self._build_runner(is_img2img=False)
+        self.img2img_runner = self._build_runner(is_img2img=True)
+        return module
+
+    def _build_runner(self, *, is_img2img):
+        candidates = [OtherScript(), self.extension_class()]
+        runner = scripts.ScriptRunner([s for s in candidates if s.show(is_img2img)], is_img2img=is_img2img)
+        runner.create_ui(gr.Blocks)
+        return runner
+
+    def extension(self, runner=None):
+        runner = runner or self.txt2img_runner
+        return next(s for s in runner.scripts if isinstance(s, self.extension_class))
+
+    def api_default_args(self, runner):
+        """init_default_script_args (api.py:315-333): ui() runs again in a throw-away Blocks."""
+        args = [None] * len(runner.inputs)
+        args[0] = 0
+        with gr.Blocks():
+            for script in runner.scripts:
+                controls = script.ui(script.is_img2img)
+                if controls:
+                    args[script.args_from : script.args_to] = [c.value for c in controls]
+        return args
+
+    # --- jobs ---------------------------------------------------------------------------------
+    def ui_args(self, extension_args, runner=None):
+        """The UI's script_args: every component's value, ours replaced by `extension_args`."""
+        runner = runner or self.txt2img_runner
+        args = runner.default_args()
+        script = self.extension(runner)
+        args[script.args_from : script.args_from + len(extension_args)] = list(extension_args)
+        return args
+
+    def txt2img(self, extension_args=(), *, override_settings_texts=(), **job):
+        """txt2img.py:14-44, 79-105: the Override settings dropdown becomes p.override_settings."""
+        override_settings = infotext.create_override_settings_dict(self, override_settings_texts)
+        p = processing.Processing(self, override_settings=override_settings, **job)
+        processed = processing.run_job(self, p, self.txt2img_runner, self.ui_args(extension_args))
+        return processed, p
+
+    def api_txt2img(self, request):
+        return api.txt2img(self, request)
+
+    def paste(self, text, runner=None):
+        """The tab's own fields come first, then the scripts' (ui.py:469, 856)."""
+        runner = runner or self.txt2img_runner
+        return infotext.paste(self, text, [*self.tab_fields, *runner.infotext_fields])
+
+    @property
+    def global_clip_skip(self):
+        return self.opts.CLIP_stop_at_last_layers
+
+    @property
+    def reported(self):
+        return self.txt2img_runner.reported + self.img2img_runner.reported
+
+
+__all__ = ["FakeWebUI", "CLIP_KEY"]

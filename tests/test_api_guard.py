@@ -1,0 +1,158 @@
+"""Invalid API args are refused over HTTP before any image is made."""
+
+import asyncio
+import json
+
+import pytest
+
+from sd_webui_clip_skip.api_guard import ArgsGuard, args_error, install
+
+
+def body(scripts, **extra):
+    return json.dumps({"prompt": "a cat", "alwayson_scripts": scripts, **extra}).encode()
+
+
+@pytest.mark.parametrize(
+    ("scripts", "words"),
+    [
+        (
+            {"clip skip": {"args": [True, 13]}},
+            "alwayson_scripts['clip skip'].args[1] (clip_skip, \"Clip skip value\")"
+            " must be an integer from 1 to 12, got 13",
+        ),
+        ({"Clip Skip": {"args": [True, None]}}, "alwayson_scripts['Clip Skip'].args[1]"),
+        ({"clip skip": {"args": [True, 2.5]}}, "got 2.5"),
+        ({"clip skip": {"args": ["on", 2]}}, "args[0] (enabled, \"Clip skip\") must be true or false, got 'on'"),
+        ({"clip skip": {"args": [True, 2, 3]}}, "expected at most 2 args"),
+        ({"clip skip": {"args": "true, 2"}}, ".args must be a list"),
+        ({"clip skip": [True, 2]}, "must be an object"),
+    ],
+)
+def test_invalid_args_are_explained(scripts, words):
+    assert words in args_error(body(scripts))
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        body({"clip skip": {"args": [True, 2]}}),
+        body({"clip skip": {"args": [False]}}),
+        body({"clip skip": {}}),
+        body({"other": {"args": ["clip skip", 99]}}),
+        b'{"prompt": "clip skip"',  # malformed JSON is the host's to answer
+        b'["clip skip"]',
+        json.dumps({"prompt": "no mention"}).encode(),
+    ],
+)
+def test_valid_absent_or_foreign_args_pass(payload):
+    assert args_error(payload) is None
+
+
+def run_asgi(app, path, payload, method="POST", chunks=2):
+    """Drive an ASGI app with the body split in chunks; return (status, body, what the app received)."""
+    size = max(1, len(payload) // chunks)
+    parts = [payload[i : i + size] for i in range(0, len(payload), size)] or [b""]
+    messages = [{"type": "http.request", "body": part, "more_body": i < len(parts) - 1} for i, part in enumerate(parts)]
+    sent = []
+
+    async def receive():
+        return messages.pop(0) if messages else {"type": "http.disconnect"}
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {"type": "http", "method": method, "path": path}
+    asyncio.run(app(scope, receive, send))
+    status = next(m["status"] for m in sent if m["type"] == "http.response.start")
+    return status, b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+
+
+async def echo_app(scope, receive, send):
+    received = b""
+    while True:
+        message = await receive()
+        received += message.get("body", b"")
+        if not message.get("more_body"):
+            break
+    await send({"type": "http.response.start", "status": 200, "headers": []})
+    await send({"type": "http.response.body", "body": received})
+
+
+def test_the_guard_answers_422_and_never_calls_the_app():
+    called = []
+
+    async def app(scope, receive, send):
+        called.append(scope)
+
+    status, answer = run_asgi(ArgsGuard(app), "/sdapi/v1/txt2img", body({"clip skip": {"args": [True, 0]}}))
+    assert status == 422
+    assert "must be an integer from 1 to 12, got 0" in json.loads(answer)["detail"]
+    assert called == []
+
+
+@pytest.mark.parametrize("path", ["/sdapi/v1/txt2img", "/sdapi/v1/img2img", "/sdapi/v1/options"])
+def test_the_app_receives_the_whole_body_unchanged(path):
+    payload = body({"clip skip": {"args": [True, 2]}}, init_images=["x" * 5000])
+    assert run_asgi(ArgsGuard(echo_app), path, payload, chunks=5) == (200, payload)
+
+
+def test_bad_args_on_other_routes_are_not_its_business():
+    payload = body({"clip skip": {"args": [True, 99]}})
+    assert run_asgi(ArgsGuard(echo_app), "/sdapi/v1/options", payload)[0] == 200
+
+
+fastapi = pytest.importorskip("fastapi")
+
+
+@pytest.fixture
+def http(webui):
+    """The fake API route behind a real FastAPI app that is already serving when the
+    extension's app_started callback installs the guard (webui.py:79-119)."""
+    from fastapi.responses import JSONResponse
+    from fastapi.testclient import TestClient
+
+    from tests.fakewebui.api import HTTPError
+
+    app = fastapi.FastAPI()
+
+    @app.post("/sdapi/v1/txt2img")
+    async def txt2img(request: fastapi.Request):
+        try:
+            result = webui.api_txt2img(await request.json())
+        except HTTPError as error:
+            return JSONResponse({"detail": error.detail}, status_code=error.status)
+        return {"info": result["info"], "infotexts": result["infotexts"]}
+
+    client = TestClient(app)
+    assert client.post("/sdapi/v1/txt2img", json={"prompt": "warm-up"}).status_code == 200
+    webui.callbacks.fire("app_started", None, app)
+    webui.callbacks.fire("app_started", None, app)  # a second call must not stack a second guard
+    webui.encode_calls.clear()
+    return client, app
+
+
+def test_http_bad_args_get_422_naming_the_field_and_no_image(http, webui):
+    client, app = http
+    answer = client.post(
+        "/sdapi/v1/txt2img", json={"prompt": "a cat", "alwayson_scripts": {"clip skip": {"args": [True, 13]}}}
+    )
+    assert answer.status_code == 422
+    assert 'args[1] (clip_skip, "Clip skip value") must be an integer from 1 to 12, got 13' in answer.json()["detail"]
+    assert webui.encode_calls == []
+    assert sum(entry.cls is ArgsGuard for entry in app.user_middleware) == 1
+
+
+def test_http_good_args_generate(http, webui):
+    client, _ = http
+    answer = client.post(
+        "/sdapi/v1/txt2img", json={"prompt": "a cat", "alwayson_scripts": {"clip skip": {"args": [True, 2]}}}
+    )
+    assert answer.status_code == 200
+    assert "Clip skip: 2" in answer.json()["infotexts"][0]
+
+
+def test_install_is_idempotent_on_a_fresh_app():
+    app = fastapi.FastAPI()
+    install(app)
+    install(app)
+    assert [entry.cls for entry in app.user_middleware].count(ArgsGuard) == 1

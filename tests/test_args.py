@@ -1,0 +1,36 @@
+import pytest
+
+from sd_webui_clip_skip.args import ARGS, ScriptArgs, parse_script_args
+from sd_webui_clip_skip.values import ClipSkipError
+
+
+def test_args_are_read_by_position_and_missing_ones_keep_defaults():
+    assert parse_script_args([True, 2]) == ScriptArgs(True, 2)
+    assert parse_script_args([True]) == ScriptArgs(True, 1)
+    assert parse_script_args([]) == ScriptArgs(False, 1)
+    assert parse_script_args((False, 12.0)) == ScriptArgs(False, 12)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ([1, 2], r"args\[0\] \(enabled, \"Clip skip\"\) must be true or false, got 1"),
+        ([None, 2], r"args\[0\] .* must be true or false, got None"),
+        (["true", 2], r"args\[0\] .* must be true or false"),
+        ([True, None], r"args\[1\] \(clip_skip, \"Clip skip value\"\) must be an integer from 1 to 12, got None"),
+        ([True, 13], r"args\[1\] .* got 13"),
+        ([True, 2.5], r"args\[1\] .* got 2.5"),
+        ([True, "2"], None),
+        ([True, 2, "extra"], r"expected at most 2 args, got 3"),
+    ],
+)
+def test_invalid_args_name_the_field_and_what_is_allowed(args, message):
+    if message is None:
+        assert parse_script_args(args).clip_skip == 2
+        return
+    with pytest.raises(ClipSkipError, match=message):
+        parse_script_args(args)
+
+
+def test_the_table_is_the_public_order():
+    assert [spec.name for spec in ARGS] == ["enabled", "clip_skip"]

@@ -1,0 +1,85 @@
+from copy import copy
+from types import SimpleNamespace
+
+import pytest
+
+from sd_webui_clip_skip.guard import JobState, SettingSnapshot, job_state, release_job
+
+KEY = "CLIP_stop_at_last_layers"
+
+
+@pytest.mark.parametrize("options", [{KEY: 3, "x": 1}, {"x": 1}])
+def test_a_snapshot_puts_back_presence_and_value(options):
+    before = dict(options)
+    snapshot = SettingSnapshot.take(options)
+    options[KEY] = 7
+    snapshot.put_back(options)
+    assert options == before
+
+
+def test_arming_twice_keeps_the_first_snapshot():
+    options = {KEY: 2}
+    job = JobState()
+    job.arm(options)
+    options[KEY] = 5  # e.g. an X/Y/Z cell that the host did not restore
+    job.arm(options)
+    job.release()
+    assert options == {KEY: 2}
+    assert not job.armed
+
+
+def test_release_takes_our_override_back_out_but_not_someone_elses():
+    overrides = {}
+    job = JobState()
+    job.write_override(overrides, 2)
+    job.release()
+    assert overrides == {}
+
+    job.write_override(overrides, 2)
+    overrides[KEY] = 4  # an X/Y/Z axis replaced it
+    job.release()
+    assert overrides == {KEY: 4}
+
+
+def test_release_twice_is_harmless():
+    options = {}
+    job = JobState()
+    job.arm(options)
+    options[KEY] = 2
+    job.release()
+    options[KEY] = 9  # changed by the user after the job
+    job.release()
+    assert options == {KEY: 9}
+
+
+class Job:
+    def __init__(self):
+        self.closed = 0
+
+    def close(self):
+        self.closed += 1
+
+
+def test_the_job_state_is_released_when_the_host_closes_the_job():
+    p = Job()
+    options = {KEY: 1}
+    state = job_state(p)
+    assert job_state(p) is state
+    state.arm(options)
+    options[KEY] = 2
+    p.close()
+    assert options == {KEY: 1}
+    assert p.closed == 1
+
+
+def test_shallow_copies_share_the_state():
+    p = Job()
+    state = job_state(p)
+    cell = copy(p)
+    assert job_state(cell) is state
+
+
+def test_release_job_without_state_does_nothing():
+    p = SimpleNamespace()
+    release_job(p)
+    assert vars(p) == {}

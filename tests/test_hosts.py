@@ -1,0 +1,48 @@
+import pytest
+
+from sd_webui_clip_skip.hosts import UnsupportedHost, detect_host
+from tests.fakewebui import CLIP_KEY
+
+
+def test_forge_is_detected(make_webui):
+    make_webui(flavor="forge")
+    assert detect_host().name == "Forge"
+
+
+def test_a1111_is_detected(make_webui):
+    make_webui(flavor="a1111")
+    assert detect_host().name == "AUTOMATIC1111"
+
+
+def test_reforge_is_detected(make_webui):
+    webui = make_webui(flavor="a1111")
+    webui._add_module("modules_forge")
+    assert detect_host().name == "reForge"
+
+
+def test_sdnext_gets_a_console_notice_and_no_script(make_webui, capsys):
+    webui = make_webui(flavor="a1111")
+    webui._add_module("modules.processing_class")
+    host = detect_host()
+    assert isinstance(host, UnsupportedHost)
+    module = webui.load_extension()
+    assert capsys.readouterr().err.startswith("[Clip skip] Not active on SD.Next: SD.Next already makes")
+    assert module.ClipSkipScript().show(False) is False
+
+
+def test_the_adapter_reads_the_default_when_config_json_lacks_the_key(make_webui):
+    webui = make_webui(config={})
+    host = detect_host()
+    assert host.clip_skip_in_effect() == 1
+    assert host.options() is webui.opts.data
+    webui.opts.data[CLIP_KEY] = 4
+    assert host.clip_skip_in_effect() == 4
+
+
+@pytest.mark.parametrize("flavor", ["a1111", "forge"])
+def test_without_input_accordion_the_fallback_builds(make_webui, flavor):
+    webui = make_webui(flavor=flavor, input_accordion=False)
+    processed, _ = webui.txt2img((True, 2))
+    assert "Clip skip: 2" in processed.infotexts[0]
+    enabled, value = webui.extension().controls
+    assert (enabled.label, enabled.value, value.label) == ("Clip skip", False, "Clip skip value")

@@ -1,0 +1,115 @@
+"""Paste-back and the API as the fake host runs them."""
+
+import pytest
+
+from tests.fakewebui import CLIP_KEY
+from tests.fakewebui.api import HTTPError, script_info
+from tests.fakewebui.infotext import NO_CHANGE, update
+
+PNG_TEXT = "a cat\nSteps: 20, Sampler: Euler, Seed: 1, Size: 64x64, Clip skip: {value}, Version: v1"
+
+
+def our_updates(webui, text, runner=None):
+    updates, overrides = webui.paste(text, runner)
+    runner = runner or webui.txt2img_runner
+    fields = [*webui.tab_fields, *runner.infotext_fields]
+    controls = webui.extension(runner).controls
+    ours = [u for (component, _), u in zip(fields, updates, strict=True) if component in controls]
+    return ours, overrides
+
+
+def test_pasting_clip_skip_turns_the_accordion_on_at_that_value_and_no_global_override(webui):
+    (enabled, value), overrides = our_updates(webui, PNG_TEXT.format(value=2))
+    assert enabled == update(True)
+    assert value == update(2.0)
+    assert overrides == []  # nothing in the Override settings dropdown
+
+
+def test_the_host_would_make_a_global_override_without_the_extension(webui):
+    from tests.fakewebui.infotext import paste
+
+    updates, overrides = paste(webui, PNG_TEXT.format(value=2), [])
+    assert overrides == ["Clip skip: 2"]
+
+
+def test_a_missing_key_means_1_as_in_the_host(webui):
+    (enabled, value), _ = our_updates(webui, "a cat\nSteps: 20, Sampler: Euler, Seed: 1")
+    assert (enabled, value) == (update(True), update(1.0))
+
+
+@pytest.mark.parametrize("bad", ["abc", "1.5", "0", "13", ""])
+def test_bad_values_leave_the_controls_and_the_rest_still_pastes(webui, bad, caplog):
+    updates, overrides = webui.paste(PNG_TEXT.format(value=bad))
+    (enabled, value), _ = our_updates(webui, PNG_TEXT.format(value=bad))
+    assert (enabled, value) == (NO_CHANGE, NO_CHANGE)
+    assert updates[0] == update(20.0)  # Steps
+    assert overrides == []  # handled by the extension: the host's cast never sees it
+    assert "must be an integer from 1 to 12" in caplog.text
+
+
+def test_the_users_infotext_skip_pasting_setting_is_respected(webui):
+    webui.opts.data["infotext_skip_pasting"] = ["Clip skip"]
+    (enabled, value), _ = our_updates(webui, PNG_TEXT.format(value=2))
+    assert (enabled, value) == (NO_CHANGE, NO_CHANGE)
+
+
+def test_img2img_paste(webui):
+    (enabled, value), _ = our_updates(webui, PNG_TEXT.format(value=6), webui.img2img_runner)
+    assert (enabled, value) == (update(True), update(6.0))
+
+
+def test_send_to_another_tab_copies_the_controls_by_label(webui):
+    assert webui.txt2img_runner.paste_field_names == ["Clip skip"]
+    source = [c for c, key in webui.txt2img_runner.infotext_fields if key in ["Clip skip"]]
+    target = [c for c, key in webui.img2img_runner.infotext_fields if key in ["Clip skip"]]
+    assert source == webui.extension().controls
+    assert target == webui.extension(webui.img2img_runner).controls
+
+
+@pytest.mark.parametrize("config", [{}, {CLIP_KEY: 1}])
+def test_api_infotext_ends_with_the_same_value_as_the_ui_paste(make_webui, config):
+    webui = make_webui(config=config)
+    result = webui.api_txt2img({"infotext": PNG_TEXT.format(value=3)})
+    assert "Clip skip: 3," in result["infotexts"][0]
+    assert webui.opts.data == config
+
+
+def test_api_args_by_title_case_insensitively(webui):
+    for title in ("clip skip", "Clip skip", "CLIP SKIP"):
+        result = webui.api_txt2img({"alwayson_scripts": {title: {"args": [True, 2]}}})
+        assert "Clip skip: 2" in result["infotexts"][0]
+
+
+def test_api_missing_trailing_args_keep_the_defaults(webui):
+    result = webui.api_txt2img({"alwayson_scripts": {"clip skip": {"args": [True]}}})
+    assert "Clip skip: 1," in result["infotexts"][0]
+
+
+def test_api_args_land_in_the_extensions_slice(webui):
+    extension = webui.extension()
+    assert extension.args_from == 2  # after slot 0 and the other extension's checkbox
+    assert extension.args_to == 4
+
+
+def test_script_info_lists_labels_and_range(webui):
+    info = next(entry for entry in script_info(webui) if entry["name"] == "clip skip")
+    assert info["is_alwayson"] is True
+    enabled, value = info["args"]
+    assert enabled == {"label": "Clip skip", "value": False}
+    assert value == {"label": "Clip skip value", "value": 1, "minimum": 1, "maximum": 12, "step": 1}
+
+
+def test_an_unknown_title_is_the_hosts_422(webui):
+    with pytest.raises(HTTPError) as error:
+        webui.api_txt2img({"alwayson_scripts": {"clipskip": {"args": [True, 2]}}})
+    assert error.value.status == 422
+
+
+def test_ui_has_no_side_effects_when_the_api_calls_it_again(webui):
+    registered = {name: len(callbacks) for name, callbacks in webui.callbacks.registered.items()}
+    before = webui.extension().controls
+    webui.api_default_args(webui.txt2img_runner)
+    webui.api_default_args(webui.txt2img_runner)
+    assert {name: len(callbacks) for name, callbacks in webui.callbacks.registered.items()} == registered
+    assert webui.txt2img_runner.inputs[2:4] == before
+    assert webui.opts.data == {CLIP_KEY: 1}
