@@ -6,6 +6,7 @@ from sd_webui_clip_skip import api_guard, log_to_console, logger
 from sd_webui_clip_skip.args import SCRIPT_TITLE
 from sd_webui_clip_skip.controller import ClipSkipController
 from sd_webui_clip_skip.hosts import UnsupportedHost, detect_host
+from sd_webui_clip_skip.hosts.xyz_plot import register_axis
 
 log_to_console()
 host = detect_host()
@@ -16,6 +17,10 @@ if isinstance(host, UnsupportedHost):
 else:
     controller = ClipSkipController(host)
     script_callbacks.on_app_started(lambda _demo, app: api_guard.install(app))
+    # Now, because with --nowebui the API builds the plot's UI before on_before_ui runs;
+    # again at on_before_ui, in case the plot script loaded after this one.
+    register_axis()
+    script_callbacks.on_before_ui(register_axis)
 
 
 class ClipSkipScript(scripts.Script):

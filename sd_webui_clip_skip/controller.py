@@ -10,6 +10,7 @@ from .guard import job_state, release_job
 from .hosts.base import Host
 from .precedence import Resolution, Source, resolve
 from .values import INFOTEXT_KEY, SETTING_KEY, ClipSkipError, parse_clip_skip
+from .xyz import AXIS_ATTRIBUTE
 
 RESOLUTION_ATTRIBUTE = "clip_skip_resolution"
 
@@ -27,18 +28,19 @@ class ClipSkipController:
         setattr(p, RESOLUTION_ATTRIBUTE, None)
         request = self._read_args(args)
         own = request.clip_skip if request.enabled else None
-        if own is None:
+        axis = getattr(p, AXIS_ATTRIBUTE, None)  # set by the X/Y/Z cell, before this hook
+        if own is None and axis is None:
             return
         reason = self.host.freeze_reason()
         if reason:
-            logger.warning("Clip skip %s was not applied: %s.", own, reason)
+            logger.warning("Clip skip %s was not applied: %s.", axis or own, reason)
             return
         overrides = p.override_settings
-        resolution = resolve(own=own, overrides=overrides)
+        resolution = resolve(own=own, overrides=overrides, axis=axis)
         job = job_state(p)
         if resolution.writes_override:
-            job.write_override(overrides, own)
-        elif resolution.value != own:
+            job.write_override(overrides, resolution.value)
+        elif own is not None and resolution.value != own:
             logger.info(
                 "Clip skip %s from the accordion is superseded by %s (%r) for this generation.",
                 own,
@@ -62,6 +64,11 @@ class ClipSkipController:
         p.extra_generation_params[INFOTEXT_KEY] = used
 
     def postprocess(self, p: object) -> None:
+        resolution: Resolution | None = getattr(p, RESOLUTION_ATTRIBUTE, None)
+        if resolution is not None and resolution.source is Source.AXIS:
+            # The plot builds its grid infotext from these shared params after the last cell
+            # (xyz_grid.py:730-760): one cell's value must not stand for the whole grid.
+            p.extra_generation_params[INFOTEXT_KEY] = None
         release_job(p)
 
     @staticmethod

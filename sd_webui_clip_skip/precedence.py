@@ -27,8 +27,8 @@ class Resolution:
 
     @property
     def writes_override(self) -> bool:
-        """True when the extension must put its own value into `p.override_settings`."""
-        return self.source is Source.EXTENSION
+        """True when the value is the extension's to put into `p.override_settings` (and take out)."""
+        return self.source in (Source.AXIS, Source.EXTENSION)
 
 
 def resolve(

@@ -5,7 +5,7 @@ KEY = "CLIP_stop_at_last_layers"
 
 def test_axis_wins_over_everything():
     resolution = resolve(own=2, overrides={KEY: 3}, axis=4, global_value=5)
-    assert (resolution.source, resolution.value, resolution.writes_override) == (Source.AXIS, 4, False)
+    assert (resolution.source, resolution.value, resolution.writes_override) == (Source.AXIS, 4, True)
 
 
 def test_an_override_already_on_the_job_wins_over_the_extension():

@@ -15,7 +15,7 @@ from types import SimpleNamespace
 
 import gradio as gr
 
-from . import api, callbacks, infotext, processing, scripts
+from . import api, callbacks, infotext, processing, scripts, xyz
 from .options import CLIP_KEY, Options
 
 EXTENSION_ROOT = Path(__file__).resolve().parents[2]
@@ -67,6 +67,7 @@ class FakeWebUI:
         self.interrupt_after_first_batch = False
         self.input_accordion = input_accordion
         self._module_names = []
+        self.reported_xyz = []
         self.tab_fields = [(SimpleNamespace(value=20, label="Sampling steps"), "Steps")]
 
     # --- loading, as modules/script_loading.py and modules/scripts.py do -------------------
@@ -75,7 +76,13 @@ class FakeWebUI:
         shared = SimpleNamespace(opts=self.opts, cmd_opts=self.opts.cmd_opts, state=self.state)
         self._add_module("modules", scripts=None, shared=shared)
         self._add_module("modules.shared", **vars(shared))
-        self._add_module("modules.scripts", Script=scripts.Script, AlwaysVisible=scripts.AlwaysVisible)
+        self.xyz_module = xyz.make_module()
+        self._add_module(
+            "modules.scripts",
+            Script=scripts.Script,
+            AlwaysVisible=scripts.AlwaysVisible,
+            scripts_data=[xyz.ScriptClassData(None, "scripts/xyz_grid.py", ".", self.xyz_module)],
+        )
         self._add_module(
             "modules.script_callbacks",
             **{name: getattr(callbacks, name) for name in dir(callbacks) if name.startswith("on_")},
@@ -161,6 +168,11 @@ class FakeWebUI:
         p = processing.Processing(self, override_settings=override_settings, **job)
         processed = processing.run_job(self, p, self.txt2img_runner, self.ui_args(extension_args))
         return processed, p
+
+    def xyz_plot(self, extension_args=(), *, x, y=("Nothing", ""), csv_mode=True, x_dropdown=(), **job):
+        p = processing.Processing(self, **job)
+        args = self.ui_args(extension_args)
+        return xyz.run_job(self, p, self.txt2img_runner, args, x=x, y=y, csv_mode=csv_mode, x_dropdown=x_dropdown)
 
     def api_txt2img(self, request):
         return api.txt2img(self, request)

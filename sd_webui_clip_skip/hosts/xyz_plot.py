@@ -1,0 +1,61 @@
+"""Puts the Clip skip axis into the host's X/Y/Z plot script (A1111, reForge, Forge alike).
+
+The host loads scripts under their file name (modules/script_loading.py:10-16), so the plot's
+module is found among `scripts.scripts_data`; `import scripts.xyz_grid` would load a second copy.
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any
+
+from .. import logger
+from ..xyz import (
+    AXIS_COST,
+    AXIS_LABEL,
+    apply_axis_value,
+    axis_choices,
+    axis_value,
+    format_axis_value,
+    parse_axis_values,
+)
+
+XYZ_MODULE_NAMES = ("xyz_grid.py", "scripts.xyz_grid")
+MARK = "clip_skip_extension"
+
+
+def find_xyz_module() -> Any | None:
+    from modules import scripts
+
+    for data in scripts.scripts_data:
+        if data.module.__name__ in XYZ_MODULE_NAMES:
+            return data.module
+    return None
+
+
+def register_axis() -> bool:
+    """Replace the host's "Clip skip" axis with ours, in its place; once per loaded plot module."""
+    module = find_xyz_module()
+    if module is None:
+        return False
+    options = module.axis_options
+    if any(getattr(option, MARK, False) for option in options):
+        return True
+    axis = _make_axis(module.AxisOption)
+    setattr(axis, MARK, True)
+    for index, option in enumerate(options):
+        if option.label == AXIS_LABEL:
+            options[index] = axis
+            break
+    else:
+        options.append(axis)
+    return True
+
+
+def _make_axis(axis_option: type) -> Any:
+    kwargs: dict[str, Any] = {"format_value": format_axis_value, "cost": AXIS_COST, "choices": axis_choices}
+    if "prepare" in inspect.signature(axis_option.__init__).parameters:
+        kwargs["prepare"] = parse_axis_values  # A1111 1.7+: typed ranges such as 1-12 (+2)
+    else:
+        logger.info("This X/Y/Z plot is too old for ranges; type Clip skip values as a list such as 1,2,3.")
+    return axis_option(AXIS_LABEL, axis_value, apply_axis_value, **kwargs)

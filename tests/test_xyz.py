@@ -1,0 +1,144 @@
+"""The X/Y/Z plot axis: value syntax, validation before the first image, and every cell's value."""
+
+import pytest
+
+from sd_webui_clip_skip.xyz import AxisValueError, parse_axis_values
+from tests.fakewebui import CLIP_KEY, FakeWebUI
+from tests.fakewebui.xyz import process_axis
+
+
+@pytest.mark.parametrize(
+    ("text", "values"),
+    [
+        ("1-12", list(range(1, 13))),
+        ("1-12 (+2)", [1, 3, 5, 7, 9, 11]),
+        ("1-12 [4]", [1, 4, 8, 12]),
+        ("2,4,6", [2, 4, 6]),
+        ("1-4, 7", [1, 2, 3, 4, 7]),
+        ("12-10", [12, 11, 10]),
+        (" 3 ", [3]),
+    ],
+)
+def test_the_hosts_int_range_syntax(text, values):
+    assert parse_axis_values(text) == values
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("0", "'0' is not an integer from 1 to 12"),
+        ("13", "'13'"),
+        ("a", "'a'"),
+        ("1.5", "'1.5'"),
+        ("0,5", "'0'"),
+        ("1-20", "range '1-20' includes 13"),
+        ("", "at least one value"),
+        ("1-12 (-1)", "never reaches its end"),
+    ],
+)
+def test_bad_values_name_themselves_and_the_range(text, words):
+    with pytest.raises(AxisValueError, match=r"X/Y/Z plot: Clip skip") as error:
+        parse_axis_values(text)
+    assert words in str(error.value)
+
+
+def axis(webui):
+    return next(o for o in webui.xyz_module.axis_options if o.label == "Clip skip")
+
+
+def test_the_hosts_entry_is_replaced_in_place_once(webui):
+    labels = [o.label for o in webui.xyz_module.axis_options]
+    assert labels.count("Clip skip") == 1
+    assert labels.index("Clip skip") == 5  # the host's own position, so API indexes keep working
+    assert axis(webui).apply is not None and axis(webui).prepare is not None
+    webui.callbacks.fire("before_ui")
+    webui.callbacks.fire("before_ui")
+    assert [o.label for o in webui.xyz_module.axis_options] == labels
+
+
+def test_dropdown_choices_and_typed_values_agree(webui):
+    assert axis(webui).choices() == [str(n) for n in range(1, 13)]
+    assert process_axis(axis(webui), "", ["1", "3"], csv_mode=False) == [1, 3]
+    assert process_axis(axis(webui), "1-12 [4]", [], csv_mode=True) == [1, 4, 8, 12]
+
+
+@pytest.mark.parametrize("accordion", [(True, 7), (False, 7)])
+def test_each_cell_uses_its_own_value_with_the_accordion_on_or_off(webui, accordion):
+    grid = webui.xyz_plot(accordion, x=("Clip skip", "1-4"))
+    assert grid.x_labels == ["Clip skip: 1", "Clip skip: 2", "Clip skip: 3", "Clip skip: 4"]
+    for value in (1, 2, 3, 4):
+        processed = grid.cells[(value, 0)]
+        assert {image[3] for image in processed.images} == {f"layer {13 - value}"}
+        assert processed.infotexts[0].count(f"Clip skip: {value},") == 1
+    assert webui.opts.data == {CLIP_KEY: 1}
+
+
+def test_the_grid_infotext_claims_no_single_value(make_webui):
+    webui = make_webui(config={CLIP_KEY: 2})
+    grid = webui.xyz_plot((True, 7), x=("Clip skip", "1-4"))
+    assert "Clip skip" not in grid.infotext.split("\n")[-1].replace("X Type: Clip skip", "")
+    assert "X Type: Clip skip" in grid.infotext
+
+
+def test_a_non_clip_skip_axis_keeps_the_accordion_value_on_every_cell_and_the_grid(webui):
+    grid = webui.xyz_plot((True, 7), x=("Steps", "1,2,3"))
+    assert all(cell.infotexts[0].count("Clip skip: 7,") == 1 for cell in grid.cells.values())
+    assert "Clip skip: 7," in grid.infotext
+    assert webui.opts.data == {CLIP_KEY: 1}
+
+
+def test_combined_with_seed_prompt_and_checkpoint_axes_batches_and_hires(webui):
+    for y in (("Seed", "1,2"), ("Prompt S/R", "cat,dog"), ("Checkpoint name", "a,b")):
+        grid = webui.xyz_plot((True, 7), x=("Clip skip", "2,5"), y=y, batch_size=2, enable_hr=True)
+        for (value, _), processed in grid.cells.items():
+            assert {image[3] for image in processed.images} == {f"layer {13 - value}"}
+            assert {image[4] for image in processed.images} == {f"layer {13 - value}"}
+            assert all(text.count(f"Clip skip: {value},") == 1 for text in processed.infotexts)
+
+
+@pytest.mark.parametrize("bad", ["0,5", "13", "a", "1.5", "1-20"])
+def test_bad_values_stop_the_plot_before_any_image(webui, bad):
+    with pytest.raises(AxisValueError, match="from 1 to 12"):
+        webui.xyz_plot((True, 7), x=("Clip skip", bad))
+    assert webui.encode_calls == []
+
+
+def test_a_sweep_encodes_no_more_often_than_the_hosts_own_axis(request):
+    def encodes(replace_axis):
+        webui = FakeWebUI(config={CLIP_KEY: 1})
+        webui.install()
+        request.addfinalizer(webui.uninstall)
+        if replace_axis:
+            webui.load_extension()
+            plot = webui.xyz_plot
+        else:  # the WebUI without the extension
+            from tests.fakewebui import processing, xyz
+
+            webui.load_extension()
+            webui.xyz_module.axis_options[5] = xyz.default_axis_options()[5]
+
+            def plot(extension_args, **kwargs):
+                p = processing.Processing(webui)
+                return xyz.run_job(webui, p, webui.txt2img_runner, webui.ui_args((False, 1)), **kwargs)
+
+        plot((False, 1), x=("Clip skip", "1-4"), y=("Seed", "1,2,3"))
+        return len(webui.encode_calls)
+
+    assert encodes(replace_axis=True) <= encodes(replace_axis=False)
+    assert encodes(replace_axis=True) == 4  # once per value: seeds are the inner loop
+
+
+@pytest.mark.parametrize("config", [{}, {CLIP_KEY: 3}])
+def test_a_failing_cell_or_a_fresh_install_leaves_the_global_value(make_webui, config):
+    webui = make_webui(config=config)
+    webui.fail_while_sampling = True
+    webui.xyz_plot((True, 7), x=("Clip skip", "1-3"))
+    assert len(webui.reported_xyz) == 3
+    assert webui.opts.data == config
+
+
+def test_api_xyz_plot_with_the_accordion_on(webui):
+    """script_name "x/y/z plot" over the API runs the same Script.run with the request's args."""
+    grid = webui.xyz_plot((True, 7), x=("Clip skip", "1-4"), is_api=True)
+    assert [grid.cells[(v, 0)].infotexts[0].count(f"Clip skip: {v},") for v in (1, 2, 3, 4)] == [1, 1, 1, 1]
+    assert webui.opts.data == {CLIP_KEY: 1}
