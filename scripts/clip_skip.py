@@ -17,10 +17,11 @@ if isinstance(host, UnsupportedHost):
 else:
     controller = ClipSkipController(host)
     script_callbacks.on_app_started(lambda _demo, app: api_guard.install(app))
-    # Now, because with --nowebui the API builds the plot's UI before on_before_ui runs;
-    # again at on_before_ui, in case the plot script loaded after this one.
-    register_axis()
-    script_callbacks.on_before_ui(register_axis)
+    # Now, because with --nowebui the API builds the plot's UI before on_before_ui runs; the plot
+    # normally loads first (the WebUI's own scripts/ come before extensions). Each registered
+    # callback costs the WebUI an inspect.stack() (script_callbacks.py:127), so only when needed.
+    if not register_axis():
+        script_callbacks.on_before_ui(register_axis)
 
 
 class ClipSkipScript(scripts.Script):

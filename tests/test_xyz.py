@@ -1,5 +1,7 @@
 """The X/Y/Z plot axis: value syntax, validation before the first image, and every cell's value."""
 
+import sys
+
 import pytest
 
 from sd_webui_clip_skip.xyz import AxisValueError, parse_axis_values
@@ -52,8 +54,24 @@ def test_the_hosts_entry_is_replaced_in_place_once(webui):
     assert labels.index("Clip skip") == 5  # the host's own position, so API indexes keep working
     assert axis(webui).apply is not None and axis(webui).prepare is not None
     webui.callbacks.fire("before_ui")
-    webui.callbacks.fire("before_ui")
     assert [o.label for o in webui.xyz_module.axis_options] == labels
+
+
+def test_no_callback_is_registered_when_the_plot_loaded_first(webui):
+    # each registration costs the host an inspect.stack() at startup
+    assert "before_ui" not in webui.callbacks.registered
+
+
+def test_a_plot_loaded_after_the_extension_gets_the_axis_before_the_ui(request):
+    webui = FakeWebUI(config={CLIP_KEY: 1})
+    webui.install()
+    request.addfinalizer(webui.uninstall)
+    scripts_data = sys.modules["modules.scripts"].scripts_data
+    plot = scripts_data.pop()
+    webui.load_extension()
+    scripts_data.append(plot)
+    webui.callbacks.fire("before_ui")
+    assert getattr(axis(webui), "clip_skip_extension", False)
 
 
 def test_dropdown_choices_and_typed_values_agree(webui):

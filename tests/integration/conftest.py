@@ -1,0 +1,69 @@
+"""Opt-in fixtures for the real-WebUI suite: one WebUI with the extension, one without, per run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from .bodies import TXT2IMG, generation
+from .webui_server import Response, WebUIConfig, WebUIServer, checkout_status, random_checkpoint
+
+HERE = Path(__file__).parent
+
+
+def pytest_collection_modifyitems(config, items):
+    ours = [item for item in items if HERE in Path(item.fspath).parents]
+    webui = WebUIConfig.from_environment()
+    reason = "set SD_WEBUI_DIR to a WebUI checkout to run" if webui is None else webui.problem()
+    for item in ours:
+        item.add_marker(pytest.mark.integration)
+        if reason:
+            item.add_marker(pytest.mark.skip(reason=f"real-WebUI suite: {reason}"))
+
+
+@pytest.fixture(scope="session")
+def webui_config() -> WebUIConfig:
+    return WebUIConfig.from_environment()
+
+
+@pytest.fixture(scope="session")
+def checkpoint(webui_config) -> Path:
+    return random_checkpoint(webui_config)
+
+
+@pytest.fixture(scope="session")
+def untouched_checkout(webui_config):
+    """Fails the run if starting the WebUI changed anything git tracks or would add in the checkout."""
+    before = checkout_status(webui_config.directory)
+    yield
+    after = checkout_status(webui_config.directory)
+    assert after == before, f"the WebUI checkout changed during the run:\n{after}"
+
+
+def _server(request, webui_config, checkpoint, **kwargs) -> WebUIServer:
+    server = WebUIServer(webui_config, checkpoint, **kwargs)
+    request.addfinalizer(server.stop)  # also on failure and Ctrl-C: pytest tears fixtures down then
+    return server.start()
+
+
+@pytest.fixture(scope="session")
+def webui(request, webui_config, checkpoint, untouched_checkout) -> WebUIServer:
+    """The user's WebUI with this extension linked in, on a fresh data directory."""
+    return _server(request, webui_config, checkpoint)
+
+
+@pytest.fixture(scope="session")
+def references(request, webui_config, checkpoint, untouched_checkout) -> dict[str, Response]:
+    """What the same WebUI makes without the extension: the plain request, then the host's own override.
+
+    In this order, because on a fresh data directory the host's override outlives its request
+    (processing.py:823 restores only keys already in config.json).
+    """
+    server = _server(request, webui_config, checkpoint, with_extension=False)
+    try:
+        plain = server.post(TXT2IMG, generation())
+        host_override = server.post(TXT2IMG, generation(override_settings={"CLIP_stop_at_last_layers": 2}))
+    finally:
+        server.stop()
+    return {"plain": plain, "host_override_2": host_override}

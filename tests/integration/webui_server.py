@@ -1,0 +1,285 @@
+"""Start a user's WebUI checkout for one test run without changing it, and talk to its API.
+
+The WebUI runs with a temporary `--data-dir`, which also holds its `extensions/`, `config.json`,
+outputs and caches (modules/paths_internal.py:30-36 in A1111 1.10), so the checkout and the
+user's own data stay as they were. The server binds 127.0.0.1 on a free port and is stopped by
+its process group.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import os
+import shlex
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPOSITORY = Path(__file__).resolve().parents[2]
+EXTENSION_NAME = "sd-webui-clip-skip"
+CHECKPOINT_SEED = 1234
+
+
+class WebUIError(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class WebUIConfig:
+    """Where the user's WebUI is, from SD_WEBUI_DIR, SD_WEBUI_PYTHON and SD_WEBUI_ARGS."""
+
+    directory: Path
+    python: Path
+    extra_args: tuple[str, ...] = ()
+    timeout: float = 900.0
+
+    @classmethod
+    def from_environment(cls) -> WebUIConfig | None:
+        directory = os.environ.get("SD_WEBUI_DIR")
+        if not directory:
+            return None
+        python = os.environ.get("SD_WEBUI_PYTHON") or str(Path(directory) / "venv" / "bin" / "python")
+        return cls(
+            directory=Path(directory).resolve(),
+            python=Path(python),
+            extra_args=tuple(shlex.split(os.environ.get("SD_WEBUI_ARGS", ""))),
+            timeout=float(os.environ.get("SD_WEBUI_TIMEOUT", "900")),
+        )
+
+    def problem(self) -> str | None:
+        if not (self.directory / "launch.py").is_file():
+            return f"SD_WEBUI_DIR={self.directory} has no launch.py"
+        if not os.access(self.python, os.X_OK):
+            return f"SD_WEBUI_PYTHON={self.python} is not an executable"
+        return None
+
+
+def checkpoint_cache() -> Path:
+    root = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(root) / EXTENSION_NAME
+
+
+def random_checkpoint(config: WebUIConfig) -> Path:
+    """The random-weight SD1.5 file, made once with the WebUI's own torch and cached outside the repo."""
+    path = checkpoint_cache() / f"random-sd15-seed{CHECKPOINT_SEED}.safetensors"
+    if not path.exists():
+        tool = REPOSITORY / "tools" / "make_random_sd15.py"
+        subprocess.run([str(config.python), str(tool), str(path), "--seed", str(CHECKPOINT_SEED)], check=True)
+    return path
+
+
+def checkout_status(directory: Path) -> str | None:
+    """`git status` of the WebUI checkout, or None when it is not a git checkout."""
+    try:
+        result = subprocess.run(
+            ["git", "-C", str(directory), "status", "--porcelain", "--untracked-files=all"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return result.stdout
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _link_extension(extensions: Path) -> None:
+    extensions.mkdir(parents=True)
+    target = extensions / EXTENSION_NAME
+    try:
+        target.symlink_to(REPOSITORY, target_is_directory=True)
+    except OSError:  # Windows without symlink rights
+        ignore = shutil.ignore_patterns(".git", ".venv", "node_modules", "__pycache__")
+        shutil.copytree(REPOSITORY, target, ignore=ignore)
+
+
+@dataclass
+class Response:
+    status: int
+    body: dict
+
+    @property
+    def images(self) -> list[bytes]:
+        return [base64.b64decode(image.split(",", 1)[-1]) for image in self.body.get("images") or []]
+
+    @property
+    def infotexts(self) -> list[str]:
+        return json.loads(self.body["info"])["infotexts"]
+
+
+@dataclass
+class WebUIServer:
+    config: WebUIConfig
+    checkpoint: Path
+    with_extension: bool = True
+    extra_extensions: tuple[Path, ...] = ()
+    settings: dict | None = None
+    """Written as config.json before the start; None leaves the data directory fresh."""
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen | None = None
+    data_dir: Path | None = None
+    started_in: float | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def log_path(self) -> Path:
+        return self.data_dir / "webui.log"
+
+    def start(self) -> WebUIServer:
+        self.data_dir = Path(tempfile.mkdtemp(prefix="clip-skip-webui-"))
+        extensions = self.data_dir / "extensions"
+        if self.with_extension:
+            _link_extension(extensions)
+        for extra in self.extra_extensions:
+            extensions.mkdir(exist_ok=True)
+            (extensions / extra.name).symlink_to(extra, target_is_directory=True)
+        if self.settings is not None:
+            (self.data_dir / "config.json").write_text(json.dumps(self.settings))
+        command = [
+            str(self.config.python),
+            "launch.py",
+            "--api",
+            "--port",
+            str(self.port),
+            "--data-dir",
+            str(self.data_dir),
+            "--ckpt",
+            str(self.checkpoint),
+            *self.config.extra_args,
+        ]
+        environment = {**os.environ, "PYTHONUNBUFFERED": "1", "GRADIO_ANALYTICS_ENABLED": "False"}
+        environment.pop("COMMANDLINE_ARGS", None)  # launch.py would append the user's usual flags
+        began = time.monotonic()
+        with open(self.log_path, "wb") as log:
+            self.process = subprocess.Popen(
+                command,
+                cwd=self.config.directory,
+                env=environment,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,  # its own process group, so stop() reaches every child
+            )
+        try:
+            self._wait_until_ready()
+        except BaseException:
+            self.stop()
+            raise
+        self.started_in = time.monotonic() - began
+        return self
+
+    def _wait_until_ready(self) -> None:
+        deadline = time.monotonic() + self.config.timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise WebUIError(f"the WebUI exited with {self.process.returncode}:\n{self.log_tail()}")
+            # Forge answers the API before its UI is built, and a request then can fail inside
+            # init_script_args; the page answering means both are up.
+            if self._answers("/") and self._answers("/sdapi/v1/sd-models"):
+                return
+            time.sleep(1)
+        raise WebUIError(f"the WebUI was not ready after {self.config.timeout:.0f} s:\n{self.log_tail()}")
+
+    def _answers(self, path: str) -> bool:
+        try:
+            with urllib.request.urlopen(self.url + path, timeout=10) as response:
+                return response.status == 200
+        except (OSError, urllib.error.URLError):
+            return False
+
+    def log_tail(self, lines: int = 120) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return "(no log)"
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            try:
+                os.killpg(self.process.pid, signal.SIGTERM)
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=30)
+            except ProcessLookupError:
+                pass
+        if self.data_dir is not None:
+            shutil.rmtree(self.data_dir, ignore_errors=True)
+            self.data_dir = None
+
+    def request(self, method: str, path: str, body: dict | None = None, timeout: float = 600) -> Response:
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(
+            self.url + path, data=data, method=method, headers={"Content-Type": "application/json"}
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response:
+                return Response(response.status, json.loads(response.read() or b"null"))
+        except urllib.error.HTTPError as error:
+            raw = error.read()
+            try:
+                payload = json.loads(raw)
+            except ValueError:
+                payload = {"raw": raw.decode(errors="replace")}
+            return Response(error.code, payload)
+
+    def get(self, path: str) -> Response:
+        return self.request("GET", path)
+
+    def post(self, path: str, body: dict) -> Response:
+        return self.request("POST", path, body)
+
+    def global_clip_skip(self) -> object:
+        return self.get("/sdapi/v1/options").body.get("CLIP_stop_at_last_layers")
+
+
+def pixels(png: bytes) -> bytes:
+    from PIL import Image
+
+    with Image.open(io.BytesIO(png)) as image:
+        return image.convert("RGB").tobytes()
+
+
+def png_parameters(png: bytes) -> str | None:
+    from PIL import Image
+
+    with Image.open(io.BytesIO(png)) as image:
+        return image.info.get("parameters")
+
+
+def main() -> None:
+    """Start the configured WebUI with the extension and keep it up until Ctrl-C (for trying things by hand)."""
+    config = WebUIConfig.from_environment()
+    if config is None or config.problem():
+        sys.exit(config.problem() if config else "set SD_WEBUI_DIR (and SD_WEBUI_PYTHON)")
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # `kill PID` also stops the WebUI
+    server = WebUIServer(config, random_checkpoint(config)).start()
+    print(f"{server.url} (pid {server.process.pid}, log {server.log_path}); Ctrl-C stops it")
+    try:
+        server.process.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+
+
+if __name__ == "__main__":
+    main()

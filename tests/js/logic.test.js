@@ -1,0 +1,52 @@
+// The pure helpers of javascript/clip_skip.js, loaded as Node loads it.
+'use strict';
+
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const {parseClipSkip, readStatus, headerText, registerHints, HINTS} = require('../../javascript/clip_skip.js');
+
+test('parseClipSkip takes integers 1-12 as numbers or strings', () => {
+    for (const [value, expected] of [[1, 1], [12, 12], ['2', 2], [' 3 ', 3], ['2.0', 2], [2.0, 2]]) {
+        assert.equal(parseClipSkip(value), expected, JSON.stringify(value));
+    }
+    for (const value of [0, 13, 1.5, '', ' ', 'abc', null, undefined, true, NaN, '1-2', {}]) {
+        assert.equal(parseClipSkip(value), null, JSON.stringify(value));
+    }
+});
+
+test('headerText in each state', () => {
+    const auto = {value: 2, text: 'saved for animeModelV3'};
+    assert.equal(headerText({enabled: false, value: 3, auto: true, global: 2, autoStatus: auto}), '2 (global)');
+    assert.equal(headerText({enabled: false, global: null}), '');
+    assert.equal(headerText({enabled: true, value: 3, auto: false, global: 2}), '3 (this generation)');
+    assert.equal(headerText({enabled: true, value: 1, auto: false, global: 2}), '1 (this generation)');
+    assert.equal(headerText({enabled: true, value: null, auto: false, global: 2}), '');
+    assert.equal(headerText({enabled: true, value: 3, auto: true, global: 2, autoStatus: auto}), '2 (auto · saved for animeModelV3)');
+    assert.equal(headerText({enabled: true, value: 3, auto: true, global: 2, autoStatus: {value: 1, text: ''}}), '1 (auto)');
+    assert.equal(headerText({enabled: true, value: 3, auto: true, global: 2, autoStatus: null}), '(auto)');
+});
+
+test('readStatus checks the server\'s JSON', () => {
+    assert.deepEqual(readStatus({global: 1, auto: {value: 2, source: 'saved', text: '2 · saved for animeModelV3'}, checkpoint: 'animeModelV3', notice: null}),
+        {global: 1, auto: {value: 2, text: 'saved for animeModelV3'}, notice: null});
+    assert.deepEqual(readStatus({global: 2, auto: {value: 3, text: 'saved for a 3 · model'}, notice: ' Note. '}),
+        {global: 2, auto: {value: 3, text: 'saved for a 3 · model'}, notice: 'Note.'});
+    assert.deepEqual(readStatus({global: '2', auto: {value: 2, text: '12 · x'}}), {global: 2, auto: {value: 2, text: '12 · x'}, notice: null},
+        'only the value itself is stripped');
+    assert.deepEqual(readStatus({global: 0, auto: {value: 13, text: 'x'}, notice: 5}), {global: null, auto: null, notice: null});
+    assert.deepEqual(readStatus({}), {global: null, auto: null, notice: null});
+    assert.equal(readStatus(null), null);
+    assert.equal(readStatus('text'), null);
+});
+
+test('registerHints adds missing hints and never replaces one already there', () => {
+    const titles = {'Clip skip': 'the WebUI\'s own', Other: 'x'};
+    registerHints(titles, {'Clip skip': 'ours', 'Clip skip value': 'v'});
+    assert.deepEqual(titles, {'Clip skip': 'the WebUI\'s own', Other: 'x', 'Clip skip value': 'v'});
+});
+
+test('every hint is one line and explains the values where it is about them', () => {
+    assert.deepEqual(Object.keys(HINTS).sort(), ['Auto (per model)', 'Clip skip value', 'Hires clip skip']);
+    for (const text of Object.values(HINTS)) assert.doesNotMatch(text, /\n/);
+    assert.match(HINTS['Clip skip value'], /1 = all 12 CLIP layers \(the default\), 2 = skip the last layer \(the usual anime setting\), N = stop N−1 layers before the end/);
+});
