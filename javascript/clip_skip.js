@@ -38,8 +38,20 @@
             var text = String(json.auto.text || '').trim().replace(new RegExp('^' + autoValue + '\\s*·\\s*'), '');
             auto = {value: autoValue, text: text};
         }
-        var notice = typeof json.notice === 'string' ? json.notice.trim() : '';
-        return {global: parseClipSkip(json.global), auto: auto, notice: notice || null};
+        var notices = {};
+        Object.keys(json.notices && typeof json.notices === 'object' ? json.notices : {}).forEach(function(key) {
+            var value = parseClipSkip(key);
+            var text = json.notices[key];
+            if (value && typeof text === 'string' && text.trim()) notices[value] = text.trim();
+        });
+        return {global: parseClipSkip(json.global), auto: auto, notices: notices};
+    }
+
+    /** The value the next generation of a tab uses, as far as the page knows; null if unknown. */
+    function effectiveValue(s) {
+        if (!s.enabled) return s.global || null;
+        if (s.auto) return s.autoStatus ? s.autoStatus.value : null;
+        return s.value || null;
     }
 
     /**
@@ -63,7 +75,10 @@
     }
 
     if (typeof module === 'object' && module.exports) {
-        module.exports = {HINTS: HINTS, parseClipSkip: parseClipSkip, readStatus: readStatus, headerText: headerText, registerHints: registerHints};
+        module.exports = {
+            HINTS: HINTS, parseClipSkip: parseClipSkip, readStatus: readStatus, effectiveValue: effectiveValue,
+            headerText: headerText, registerHints: registerHints,
+        };
     }
 
     function addHints() {
@@ -77,7 +92,7 @@
 
     // ---- the page -------------------------------------------------------------------------------
 
-    var state = {global: null, auto: null, notice: null, requested: 0, applied: 0, timer: null};
+    var state = {global: null, auto: null, notices: {}, requested: 0, applied: 0, timer: null};
     var tabs = []; // per tab: {header, notice, enabled, value, auto}
     var globalInput = null; // the live global slider, if the page has one
     var checkpointInput = null;
@@ -149,6 +164,8 @@
             value: find('#' + id + '_value input[type=number]'),
             auto: find('#' + id + '_auto input[type=checkbox]'),
         };
+        var modelStatus = find('#' + id + '_model_status');
+        if (modelStatus) new MutationObserver(requestStatus).observe(modelStatus, {childList: true, subtree: true, characterData: true});
         watch(controls.enabled, 'checked', render);
         watch(controls.value, 'value', render);
         var autoWas = controls.auto && controls.auto.checked;
@@ -167,17 +184,19 @@
     function render() {
         var global = currentGlobal();
         tabs.forEach(function(c) {
-            var text = headerText({
+            var s = {
                 enabled: !!(c.enabled && c.enabled.checked),
                 value: c.value && parseClipSkip(c.value.value),
                 auto: !!(c.auto && c.auto.checked),
                 global: global,
                 autoStatus: state.auto,
-            });
+            };
+            var text = headerText(s);
             if (c.header.textContent !== text) c.header.textContent = text;
             c.header.hidden = !text;
-            if (c.notice.textContent !== (state.notice || '')) c.notice.textContent = state.notice || '';
-            c.notice.hidden = !state.notice;
+            var notice = state.notices[effectiveValue(s)] || '';
+            if (c.notice.textContent !== notice) c.notice.textContent = notice;
+            c.notice.hidden = !notice;
         });
     }
 
@@ -199,7 +218,7 @@
             state.applied = seq;
             if (status.global) state.global = status.global;
             state.auto = status.auto;
-            state.notice = status.notice;
+            state.notices = status.notices;
             render();
         }).catch(function() {
             // keep the last text: the server may be restarting, or be an older version of the extension

@@ -73,13 +73,19 @@ class ArgsGuard:
 
 
 def install(app: Any) -> None:
-    """Put the guard in front of the WebUI's FastAPI app (once per app)."""
+    """Put the guard in front of the WebUI's FastAPI app (once per app).
+
+    The server already answers requests in another thread (gradio's launch starts uvicorn before
+    the host calls app_started, webui.py:100-119), so a request can build Starlette's middleware
+    stack at any moment; `add_middleware` then raises and the WebUI exits. Instead the guard joins
+    the list and a complete stack is built here and swapped in with one assignment.
+    """
+    from starlette.middleware import Middleware
+
     if any(getattr(entry, "cls", None) is ArgsGuard for entry in app.user_middleware):
         return
-    # Starlette refuses new middleware once its stack is built; clearing it makes the next
-    # request rebuild the stack, as the host's own initialize_util.setup_middleware does.
-    app.middleware_stack = None
-    app.add_middleware(ArgsGuard)
+    app.user_middleware.insert(0, Middleware(ArgsGuard))
+    app.middleware_stack = app.build_middleware_stack()
 
 
 def _is_generation_request(scope: Scope) -> bool:

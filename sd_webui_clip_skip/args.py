@@ -21,9 +21,13 @@ class ArgSpec:
     allowed: str
 
 
+BOOLEAN = "true or false"
 ARGS: tuple[ArgSpec, ...] = (
-    ArgSpec("enabled", "Clip skip", "true or false"),
+    ArgSpec("enabled", "Clip skip", BOOLEAN),
     ArgSpec("clip_skip", "Clip skip value", ALLOWED),
+    ArgSpec("auto", "Auto (per model)", BOOLEAN),
+    ArgSpec("hires", "Hires clip skip", BOOLEAN),
+    ArgSpec("hires_clip_skip", "Hires clip skip value", ALLOWED),
 )
 
 
@@ -31,6 +35,11 @@ ARGS: tuple[ArgSpec, ...] = (
 class ScriptArgs:
     enabled: bool = False
     clip_skip: int = DEFAULT
+    auto: bool = False
+    """Take the value from the checkpoint (saved default, metadata) instead of `clip_skip`."""
+    hires: bool = False
+    """Encode the hires-fix pass at `hires_clip_skip` instead of the first pass's value."""
+    hires_clip_skip: int = DEFAULT
 
 
 def describe_arg(index: int) -> str:
@@ -45,9 +54,12 @@ def parse_script_args(args: Sequence[object]) -> ScriptArgs:
     """
     if len(args) > len(ARGS):
         raise ClipSkipError(f"expected at most {len(ARGS)} args, got {len(args)}")
-    values = dict(zip((spec.name for spec in ARGS), args, strict=False))
-    enabled = values.get("enabled", False)
-    if not isinstance(enabled, bool):
-        raise ClipSkipError(f"{describe_arg(0)} must be {ARGS[0].allowed}, got {enabled!r}")
-    clip_skip = parse_clip_skip(values.get("clip_skip", DEFAULT), source=describe_arg(1))
-    return ScriptArgs(enabled=enabled, clip_skip=clip_skip)
+    values = {}
+    for index, (spec, value) in enumerate(zip(ARGS, args, strict=False)):
+        if spec.allowed == BOOLEAN:
+            if not isinstance(value, bool):
+                raise ClipSkipError(f"{describe_arg(index)} must be {BOOLEAN}, got {value!r}")
+            values[spec.name] = value
+        else:
+            values[spec.name] = parse_clip_skip(value, source=describe_arg(index))
+    return ScriptArgs(**values)

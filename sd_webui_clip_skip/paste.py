@@ -1,4 +1,5 @@
-"""Pasting `Clip skip: N` from infotext (paste button, PNG Info, the API `infotext` field).
+"""Pasting `Clip skip: N` and `Hires clip skip: N` from infotext (paste button, PNG Info, the API
+`infotext` field).
 
 The host's paste loop calls a field's target when it is callable, and skips every label
 listed among the paste fields when it builds the global "Override settings" entry
@@ -11,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from . import logger
-from .values import INFOTEXT_KEY, ClipSkipError, parse_clip_skip
+from .values import HIRES_INFOTEXT_KEY, INFOTEXT_KEY, ClipSkipError, parse_clip_skip
 
 Params = Mapping[str, object]
 
@@ -28,13 +29,12 @@ class PasteTarget(str):
         return self.read(params)
 
 
-def _pasted(params: Params, *, report: bool) -> int | None:
-    # A missing key arrives as "1": the host fills it in (infotext_utils.py:304-305).
-    value = params.get(INFOTEXT_KEY)
-    if value is None:  # the user's "infotext_skip_pasting" setting removed it
+def _pasted(params: Params, key: str, *, report: bool) -> int | None:
+    value = params.get(key)
+    if value is None:  # absent, or removed by the user's "infotext_skip_pasting" setting
         return None
     try:
-        return parse_clip_skip(value, source=f"Pasted '{INFOTEXT_KEY}'")
+        return parse_clip_skip(value, source=f"Pasted '{key}'")
     except ClipSkipError as error:
         if report:
             logger.warning("%s; the Clip skip controls were left as they were.", error)
@@ -43,13 +43,33 @@ def _pasted(params: Params, *, report: bool) -> int | None:
 
 def pasted_clip_skip(params: Params) -> int | None:
     """The pasted value, or None (the host then leaves the slider as it was)."""
-    return _pasted(params, report=True)
+    # A missing "Clip skip" arrives as "1": the host fills it in (infotext_utils.py:304-305).
+    return _pasted(params, INFOTEXT_KEY, report=True)
 
 
 def pasted_enabled(params: Params) -> bool | None:
     """A valid pasted value turns the accordion on; anything else leaves it alone."""
-    return True if _pasted(params, report=False) is not None else None
+    return True if _pasted(params, INFOTEXT_KEY, report=False) is not None else None
+
+
+def pasted_auto(params: Params) -> bool | None:
+    """A pasted value is this image's: Auto would replace it with the checkpoint's, so it goes off."""
+    return False if _pasted(params, INFOTEXT_KEY, report=False) is not None else None
+
+
+def pasted_hires_clip_skip(params: Params) -> int | None:
+    return _pasted(params, HIRES_INFOTEXT_KEY, report=True)
+
+
+def pasted_hires_enabled(params: Params) -> bool | None:
+    """On with a valid value; off when the image had none (its hires pass used the first pass's value)."""
+    if HIRES_INFOTEXT_KEY not in params:
+        return False
+    return True if _pasted(params, HIRES_INFOTEXT_KEY, report=False) is not None else None
 
 
 PASTE_ENABLED = PasteTarget(INFOTEXT_KEY, pasted_enabled)
 PASTE_CLIP_SKIP = PasteTarget(INFOTEXT_KEY, pasted_clip_skip)
+PASTE_AUTO = PasteTarget(INFOTEXT_KEY, pasted_auto)
+PASTE_HIRES_ENABLED = PasteTarget(HIRES_INFOTEXT_KEY, pasted_hires_enabled)
+PASTE_HIRES_CLIP_SKIP = PasteTarget(HIRES_INFOTEXT_KEY, pasted_hires_clip_skip)

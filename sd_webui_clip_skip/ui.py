@@ -1,4 +1,4 @@
-"""The accordion and slider, built the same way on gradio 3.41 (A1111, reForge) and 4.40 (Forge)."""
+"""The accordion and its controls, built the same way on gradio 3.41 (A1111, reForge) and 4.40 (Forge)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,11 @@ from typing import Any
 import gradio as gr
 
 from .args import ARGS
-from .paste import PASTE_CLIP_SKIP, PASTE_ENABLED
+from .paste import PASTE_AUTO, PASTE_CLIP_SKIP, PASTE_ENABLED, PASTE_HIRES_CLIP_SKIP, PASTE_HIRES_ENABLED
 from .values import DEFAULT, INFOTEXT_KEY, MAXIMUM, MINIMUM
+
+SAVE_LABEL = "Save for this checkpoint"
+CLEAR_LABEL = "Forget saved"
 
 
 @dataclass(frozen=True)
@@ -21,31 +24,63 @@ class Controls:
     paste_field_names: list[str]
 
 
-def build_controls(input_accordion: Callable[..., Any] | None, elem_id: Callable[[str], str]) -> Controls:
+@dataclass(frozen=True)
+class ModelDefaultActions:
+    """What the Save and Forget buttons do: each takes the slider's value and returns a status line."""
+
+    save: Callable[[object], str]
+    clear: Callable[[object], str]
+
+
+def build_controls(
+    input_accordion: Callable[..., Any] | None,
+    elem_id: Callable[[str], str],
+    *,
+    is_img2img: bool,
+    actions: ModelDefaultActions,
+) -> Controls:
     """Create the components inside the current gradio Blocks; no other side effects,
     because the API builds them again to learn the default args (api.py:315-333)."""
-    enabled_spec, clip_skip_spec = ARGS
+    enabled_spec = ARGS[0]
     if input_accordion is not None:
         with input_accordion(False, label=enabled_spec.label, elem_id=elem_id("clip_skip")) as enabled:
-            clip_skip = _slider(clip_skip_spec.label, elem_id)
+            body = _accordion_body(elem_id, is_img2img, actions)
     else:  # a plain accordion with a checkbox where the host has no InputAccordion
         with gr.Accordion(enabled_spec.label, open=False, elem_id=elem_id("clip_skip")):
             enabled = gr.Checkbox(False, label=enabled_spec.label, elem_id=elem_id("clip_skip_enabled"))
-            clip_skip = _slider(clip_skip_spec.label, elem_id)
+            body = _accordion_body(elem_id, is_img2img, actions)
+    clip_skip, auto, hires, hires_clip_skip = body
     return Controls(
-        inputs=[enabled, clip_skip],
-        infotext_fields=[(enabled, PASTE_ENABLED), (clip_skip, PASTE_CLIP_SKIP)],
+        inputs=[enabled, clip_skip, auto, hires, hires_clip_skip],
+        infotext_fields=[
+            (enabled, PASTE_ENABLED),
+            (clip_skip, PASTE_CLIP_SKIP),
+            (auto, PASTE_AUTO),
+            (hires, PASTE_HIRES_ENABLED),
+            (hires_clip_skip, PASTE_HIRES_CLIP_SKIP),
+        ],
         # "Send to img2img/txt2img" copies these components across tabs by label.
         paste_field_names=[INFOTEXT_KEY],
     )
 
 
-def _slider(label: str, elem_id: Callable[[str], str]) -> Any:
-    return gr.Slider(
-        minimum=MINIMUM,
-        maximum=MAXIMUM,
-        step=1,
-        value=DEFAULT,
-        label=label,
-        elem_id=elem_id("clip_skip_value"),
-    )
+def _accordion_body(elem_id: Callable[[str], str], is_img2img: bool, actions: ModelDefaultActions) -> tuple:
+    _, value_spec, auto_spec, hires_spec, hires_value_spec = ARGS
+    with gr.Row():
+        clip_skip = _slider(value_spec.label, elem_id("clip_skip_value"))
+        auto = gr.Checkbox(False, label=auto_spec.label, elem_id=elem_id("clip_skip_auto"))
+    with gr.Row():
+        save = gr.Button(SAVE_LABEL, size="sm", elem_id=elem_id("clip_skip_save"))
+        clear = gr.Button(CLEAR_LABEL, size="sm", elem_id=elem_id("clip_skip_clear"))
+    status = gr.Markdown("", elem_id=elem_id("clip_skip_model_status"))
+    save.click(fn=actions.save, inputs=[clip_skip], outputs=[status])
+    clear.click(fn=actions.clear, inputs=[clip_skip], outputs=[status])
+    # img2img has no hires pass; the components exist so both tabs take the same positional args.
+    with gr.Row(visible=not is_img2img):
+        hires = gr.Checkbox(False, label=hires_spec.label, elem_id=elem_id("clip_skip_hires"))
+        hires_clip_skip = _slider(hires_value_spec.label, elem_id("clip_skip_hires_value"))
+    return clip_skip, auto, hires, hires_clip_skip
+
+
+def _slider(label: str, elem_id: str) -> Any:
+    return gr.Slider(minimum=MINIMUM, maximum=MAXIMUM, step=1, value=DEFAULT, label=label, elem_id=elem_id)

@@ -7,10 +7,12 @@ import re
 
 SETTING_KEY = "CLIP_stop_at_last_layers"
 INFOTEXT_KEY = "Clip skip"
+HIRES_INFOTEXT_KEY = "Hires clip skip"
 MINIMUM = 1
 MAXIMUM = 12
 DEFAULT = 1
 ALLOWED = f"an integer from {MINIMUM} to {MAXIMUM}"
+ALL_VALUES = range(MINIMUM, MAXIMUM + 1)
 
 # "2", " 2 ", "+2" and "2.0" (SD.Next writes floats) are whole numbers; "1.5", "2e0" are not.
 _WHOLE_NUMBER_TEXT = re.compile(r"\s*\+?(\d+)(?:\.0*)?\s*")

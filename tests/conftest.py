@@ -2,7 +2,7 @@ import logging
 
 import pytest
 
-from sd_webui_clip_skip import logger
+from sd_webui_clip_skip import logger, model_defaults, model_metadata
 from tests.fakewebui import FakeWebUI
 
 
@@ -15,7 +15,16 @@ def _package_logger_reaches_caplog():
     logger.setLevel(saved[2])
 
 
+@pytest.fixture(autouse=True)
+def _fresh_report_once_state(monkeypatch):
+    """What the package reports once per process starts afresh in every test."""
+    monkeypatch.setattr(model_defaults, "_reported", set())
+    monkeypatch.setattr(model_metadata, "_cache", model_metadata._Recent(model_metadata.CACHE_SIZE))
+    monkeypatch.setattr(model_metadata, "_warned", model_metadata._Recent(model_metadata.CACHE_SIZE))
+
+
 def _make_webui(request, **kwargs):
+    kwargs.setdefault("data_path", request.getfixturevalue("tmp_path"))
     webui = FakeWebUI(**kwargs)
     webui.install()
     request.addfinalizer(webui.uninstall)

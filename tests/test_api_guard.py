@@ -23,7 +23,7 @@ def body(scripts, **extra):
         ({"Clip Skip": {"args": [True, None]}}, "alwayson_scripts['Clip Skip'].args[1]"),
         ({"clip skip": {"args": [True, 2.5]}}, "got 2.5"),
         ({"clip skip": {"args": ["on", 2]}}, "args[0] (enabled, \"Clip skip\") must be true or false, got 'on'"),
-        ({"clip skip": {"args": [True, 2, 3]}}, "expected at most 2 args"),
+        ({"clip skip": {"args": [True, 2, False, False, 1, 3]}}, "expected at most 5 args"),
         ({"clip skip": {"args": "true, 2"}}, ".args must be a list"),
         ({"clip skip": [True, 2]}, "must be an object"),
     ],
@@ -156,3 +156,22 @@ def test_install_is_idempotent_on_a_fresh_app():
     install(app)
     install(app)
     assert [entry.cls for entry in app.user_middleware].count(ArgsGuard) == 1
+
+
+def test_install_never_calls_add_middleware_on_a_serving_app():
+    """The server thread may already have built the stack (gradio launches uvicorn before the host
+    calls app_started, webui.py:100-119); Starlette's add_middleware then raises."""
+    app = fastapi.FastAPI()
+    app.middleware_stack = app.build_middleware_stack()  # a request came in already
+
+    def refuse(*args, **kwargs):
+        raise RuntimeError("Cannot add middleware after an application has started")
+
+    app.add_middleware = refuse
+    install(app)
+    assert app.middleware_stack is not None  # never a moment without a stack for the other thread
+    layer, found = app.middleware_stack, False
+    while layer is not None and not found:
+        found = isinstance(layer, ArgsGuard)
+        layer = getattr(layer, "app", None)
+    assert found

@@ -9,6 +9,7 @@ def test_args_are_read_by_position_and_missing_ones_keep_defaults():
     assert parse_script_args([True]) == ScriptArgs(True, 1)
     assert parse_script_args([]) == ScriptArgs(False, 1)
     assert parse_script_args((False, 12.0)) == ScriptArgs(False, 12)
+    assert parse_script_args([True, 2, True, True, 3]) == ScriptArgs(True, 2, auto=True, hires=True, hires_clip_skip=3)
 
 
 @pytest.mark.parametrize(
@@ -21,7 +22,10 @@ def test_args_are_read_by_position_and_missing_ones_keep_defaults():
         ([True, 13], r"args\[1\] .* got 13"),
         ([True, 2.5], r"args\[1\] .* got 2.5"),
         ([True, "2"], None),
-        ([True, 2, "extra"], r"expected at most 2 args, got 3"),
+        ([True, 2, 1], r"args\[2\] \(auto, \"Auto \(per model\)\"\) must be true or false, got 1"),
+        ([True, 2, False, "yes"], r"args\[3\] \(hires, \"Hires clip skip\"\) must be true or false"),
+        ([True, 2, False, True, 0], r"args\[4\] \(hires_clip_skip, \"Hires clip skip value\"\) .* got 0"),
+        ([True, 2, False, False, 1, "extra"], r"expected at most 5 args, got 6"),
     ],
 )
 def test_invalid_args_name_the_field_and_what_is_allowed(args, message):
@@ -33,4 +37,4 @@ def test_invalid_args_name_the_field_and_what_is_allowed(args, message):
 
 
 def test_the_table_is_the_public_order():
-    assert [spec.name for spec in ARGS] == ["enabled", "clip_skip"]
+    assert [spec.name for spec in ARGS] == ["enabled", "clip_skip", "auto", "hires", "hires_clip_skip"]

@@ -44,5 +44,11 @@ def test_without_input_accordion_the_fallback_builds(make_webui, flavor):
     webui = make_webui(flavor=flavor, input_accordion=False)
     processed, _ = webui.txt2img((True, 2))
     assert "Clip skip: 2" in processed.infotexts[0]
-    enabled, value = webui.extension().controls
-    assert (enabled.label, enabled.value, value.label) == ("Clip skip", False, "Clip skip value")
+    controls = webui.extension().controls
+    assert [(c.label, c.value) for c in controls] == [
+        ("Clip skip", False),
+        ("Clip skip value", 1),
+        ("Auto (per model)", False),
+        ("Hires clip skip", False),
+        ("Hires clip skip value", 1),
+    ]

@@ -10,18 +10,20 @@ PNG_TEXT = "a cat\nSteps: 20, Sampler: Euler, Seed: 1, Size: 64x64, Clip skip: {
 
 
 def our_updates(webui, text, runner=None):
+    """The updates for (enabled, value, auto, hires, hires value)."""
     updates, overrides = webui.paste(text, runner)
     runner = runner or webui.txt2img_runner
     fields = [*webui.tab_fields, *runner.infotext_fields]
-    controls = webui.extension(runner).controls
-    ours = [u for (component, _), u in zip(fields, updates, strict=True) if component in controls]
-    return ours, overrides
+    by_component = {id(component): u for (component, _), u in zip(fields, updates, strict=True)}
+    return [by_component[id(c)] for c in webui.extension(runner).controls], overrides
 
 
 def test_pasting_clip_skip_turns_the_accordion_on_at_that_value_and_no_global_override(webui):
-    (enabled, value), overrides = our_updates(webui, PNG_TEXT.format(value=2))
+    (enabled, value, auto, hires, hires_value), overrides = our_updates(webui, PNG_TEXT.format(value=2))
     assert enabled == update(True)
     assert value == update(2.0)
+    assert auto == update(False)  # the image's own value, not the checkpoint's
+    assert (hires, hires_value) == (update(False), NO_CHANGE)  # no "Hires clip skip": the hires pass used 2 too
     assert overrides == []  # nothing in the Override settings dropdown
 
 
@@ -33,28 +35,29 @@ def test_the_host_would_make_a_global_override_without_the_extension(webui):
 
 
 def test_a_missing_key_means_1_as_in_the_host(webui):
-    (enabled, value), _ = our_updates(webui, "a cat\nSteps: 20, Sampler: Euler, Seed: 1")
-    assert (enabled, value) == (update(True), update(1.0))
+    (enabled, value, _, hires, _), _ = our_updates(webui, "a cat\nSteps: 20, Sampler: Euler, Seed: 1")
+    assert (enabled, value, hires) == (update(True), update(1.0), update(False))
 
 
 @pytest.mark.parametrize("bad", ["abc", "1.5", "0", "13", ""])
 def test_bad_values_leave_the_controls_and_the_rest_still_pastes(webui, bad, caplog):
     updates, overrides = webui.paste(PNG_TEXT.format(value=bad))
-    (enabled, value), _ = our_updates(webui, PNG_TEXT.format(value=bad))
-    assert (enabled, value) == (NO_CHANGE, NO_CHANGE)
+    (enabled, value, auto, _, hires_value), _ = our_updates(webui, PNG_TEXT.format(value=bad))
+    assert (enabled, value, auto, hires_value) == (NO_CHANGE, NO_CHANGE, NO_CHANGE, NO_CHANGE)
     assert updates[0] == update(20.0)  # Steps
     assert overrides == []  # handled by the extension: the host's cast never sees it
     assert "must be an integer from 1 to 12" in caplog.text
 
 
 def test_the_users_infotext_skip_pasting_setting_is_respected(webui):
-    webui.opts.data["infotext_skip_pasting"] = ["Clip skip"]
-    (enabled, value), _ = our_updates(webui, PNG_TEXT.format(value=2))
-    assert (enabled, value) == (NO_CHANGE, NO_CHANGE)
+    webui.opts.data["infotext_skip_pasting"] = ["Clip skip", "Hires clip skip"]
+    text = PNG_TEXT.format(value=2).replace("Version", "Hires clip skip: 3, Version")
+    (enabled, value, auto, _, hires_value), _ = our_updates(webui, text)
+    assert (enabled, value, auto, hires_value) == (NO_CHANGE, NO_CHANGE, NO_CHANGE, NO_CHANGE)
 
 
 def test_img2img_paste(webui):
-    (enabled, value), _ = our_updates(webui, PNG_TEXT.format(value=6), webui.img2img_runner)
+    (enabled, value, *_), _ = our_updates(webui, PNG_TEXT.format(value=6), webui.img2img_runner)
     assert (enabled, value) == (update(True), update(6.0))
 
 
@@ -62,8 +65,8 @@ def test_send_to_another_tab_copies_the_controls_by_label(webui):
     assert webui.txt2img_runner.paste_field_names == ["Clip skip"]
     source = [c for c, key in webui.txt2img_runner.infotext_fields if key in ["Clip skip"]]
     target = [c for c, key in webui.img2img_runner.infotext_fields if key in ["Clip skip"]]
-    assert source == webui.extension().controls
-    assert target == webui.extension(webui.img2img_runner).controls
+    assert source == webui.extension().controls[:3]  # enabled, value, Auto; img2img has no hires pass
+    assert target == webui.extension(webui.img2img_runner).controls[:3]
 
 
 @pytest.mark.parametrize("config", [{}, {CLIP_KEY: 1}])
@@ -88,15 +91,20 @@ def test_api_missing_trailing_args_keep_the_defaults(webui):
 def test_api_args_land_in_the_extensions_slice(webui):
     extension = webui.extension()
     assert extension.args_from == 2  # after slot 0 and the other extension's checkbox
-    assert extension.args_to == 4
+    assert extension.args_to == 7
 
 
 def test_script_info_lists_labels_and_range(webui):
     info = next(entry for entry in script_info(webui) if entry["name"] == "clip skip")
     assert info["is_alwayson"] is True
-    enabled, value = info["args"]
-    assert enabled == {"label": "Clip skip", "value": False}
-    assert value == {"label": "Clip skip value", "value": 1, "minimum": 1, "maximum": 12, "step": 1}
+    slider = {"value": 1, "minimum": 1, "maximum": 12, "step": 1}
+    assert info["args"] == [
+        {"label": "Clip skip", "value": False},
+        {"label": "Clip skip value", **slider},
+        {"label": "Auto (per model)", "value": False},
+        {"label": "Hires clip skip", "value": False},
+        {"label": "Hires clip skip value", **slider},
+    ]
 
 
 def test_an_unknown_title_is_the_hosts_422(webui):
@@ -111,5 +119,5 @@ def test_ui_has_no_side_effects_when_the_api_calls_it_again(webui):
     webui.api_default_args(webui.txt2img_runner)
     webui.api_default_args(webui.txt2img_runner)
     assert {name: len(callbacks) for name, callbacks in webui.callbacks.registered.items()} == registered
-    assert webui.txt2img_runner.inputs[2:4] == before
+    assert webui.txt2img_runner.inputs[2:7] == before
     assert webui.opts.data == {CLIP_KEY: 1}

@@ -5,7 +5,7 @@ import sys
 import pytest
 
 from sd_webui_clip_skip.xyz import AxisValueError, parse_axis_values
-from tests.fakewebui import CLIP_KEY, FakeWebUI
+from tests.fakewebui import CLIP_KEY, Checkpoint, FakeWebUI
 from tests.fakewebui.xyz import process_axis
 
 
@@ -105,7 +105,9 @@ def test_a_non_clip_skip_axis_keeps_the_accordion_value_on_every_cell_and_the_gr
     assert webui.opts.data == {CLIP_KEY: 1}
 
 
-def test_combined_with_seed_prompt_and_checkpoint_axes_batches_and_hires(webui):
+@pytest.mark.parametrize("flavor", ["a1111", "forge"])
+def test_combined_with_seed_prompt_and_checkpoint_axes_batches_and_hires(make_webui, flavor):
+    webui = make_webui(flavor=flavor, config={CLIP_KEY: 1}, checkpoints=[Checkpoint("a"), Checkpoint("b")])
     for y in (("Seed", "1,2"), ("Prompt S/R", "cat,dog"), ("Checkpoint name", "a,b")):
         grid = webui.xyz_plot((True, 7), x=("Clip skip", "2,5"), y=y, batch_size=2, enable_hr=True)
         for (value, _), processed in grid.cells.items():

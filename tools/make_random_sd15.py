@@ -7,9 +7,9 @@ the published SD1.5 architecture (v1-inference.yaml parameters), written out bel
 
 Needs torch and safetensors (any WebUI environment has both):
 
-    $SD_WEBUI_PYTHON tools/make_random_sd15.py OUT.safetensors [--seed 1234]
+    $SD_WEBUI_PYTHON tools/make_random_sd15.py OUT.safetensors [--seed 1234] [--metadata ss_clip_skip=2]
 
-The same seed gives the same bytes.
+The same seed gives the same weights, and with the same metadata the same bytes.
 """
 
 from __future__ import annotations
@@ -229,14 +229,23 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("out", help="where to write the .safetensors file")
     parser.add_argument("--seed", type=int, default=1234)
+    parser.add_argument(
+        "--metadata", action="append", default=[], metavar="KEY=VALUE", help="a header metadata entry, repeatable"
+    )
     args = parser.parse_args()
+    metadata = {"format": "pt", "sd-webui-clip-skip": f"random SD1.5, seed {args.seed}"}
+    for entry in args.metadata:
+        key, separator, value = entry.partition("=")
+        if not separator:
+            parser.error(f"--metadata {entry!r} is not KEY=VALUE")
+        metadata[key] = value
 
     from safetensors.torch import save_file
 
     tensors = build_state_dict(args.seed)
     temporary = f"{args.out}.partial"
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
-    save_file(tensors, temporary, metadata={"format": "pt", "sd-webui-clip-skip": f"random SD1.5, seed {args.seed}"})
+    save_file(tensors, temporary, metadata=metadata)
     os.replace(temporary, args.out)
     print(f"wrote {args.out}: {len(tensors)} tensors")
 

@@ -1,17 +1,63 @@
-"""AUTOMATIC1111 1.6–1.10 and reForge, which share A1111's settings and script machinery."""
+"""AUTOMATIC1111 1.6–1.10, reForge and Forge, which share A1111's settings, model list and script machinery."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, MutableMapping
 from typing import Any
 
+from ..auto import CheckpointRef
+from ..families import HostKind, ModelFamily
 from ..freeze import freeze_reason
 from ..values import SETTING_KEY
+
+# Forge names its engines by class (backend/diffusion_engine/*.py); the A1111 flags come first.
+_FORGE_ENGINES = {
+    "StableDiffusionXLRefiner": ModelFamily.SDXL_REFINER,
+    "Flux": ModelFamily.FLUX,
+}
+
+
+def model_family(model: object) -> ModelFamily:
+    """The family of a loaded model, from the flags both hosts set (A1111 sd_models.py:379-400,
+    Forge backend/diffusion_engine/base.py:64-67) and Forge's engine class."""
+    if model is None:
+        return ModelFamily.UNKNOWN
+    engine = _FORGE_ENGINES.get(type(model).__name__)
+    if engine is not None:
+        return engine
+    if getattr(model, "is_sd3", False):
+        return ModelFamily.SD3
+    if getattr(model, "is_sdxl", False):
+        # A1111's refiner is an SDXL model whose conditioner has no CLIP-L (sd_xl_refiner.yaml); a loaded
+        # model's encoders are wrapped, the original kept as `.wrapped` (sd_hijack.py:217-221).
+        embedders = getattr(getattr(model, "conditioner", None), "embedders", None)
+        names = [type(getattr(e, "wrapped", e)).__name__ for e in embedders or ()]
+        if embedders is not None and "FrozenCLIPEmbedder" not in names:
+            return ModelFamily.SDXL_REFINER
+        return ModelFamily.SDXL
+    if getattr(model, "is_sd2", False):
+        return ModelFamily.SD2
+    if getattr(model, "is_sd1", False):
+        return ModelFamily.SD1
+    return ModelFamily.UNKNOWN
+
+
+def checkpoint_ref(info: Any) -> CheckpointRef | None:
+    """A host CheckpointInfo (sd_models.py:64-128) as the package sees it."""
+    if info is None:
+        return None
+    return CheckpointRef(
+        name=getattr(info, "name_for_extra", None) or getattr(info, "model_name", "") or "",
+        hash=getattr(info, "shorthash", None),
+        path=getattr(info, "filename", None),
+    )
 
 
 class A1111Host:
     def __init__(self, name: str = "AUTOMATIC1111") -> None:
         self.name = name
+        self.kind = HostKind(name)
 
     def options(self) -> MutableMapping[str, object]:
         from modules import shared
@@ -42,3 +88,73 @@ class A1111Host:
         except ImportError:  # A1111 before 1.6
             return None
         return InputAccordion
+
+    def checkpoint(self, title: str | None = None, *, hashed: bool = False) -> CheckpointRef | None:
+        """The checkpoint a title names exactly, else the one the next generation loads (the selected
+        one); with `hashed`, its hash is computed if the host has none yet. Exactly, as the host
+        matches both: a job's override (processing.py:828-829) and the selection (sd_models.py:218-240)."""
+        from modules import sd_models, shared
+
+        aliases = getattr(sd_models, "checkpoint_aliases", None)
+        if aliases is None:  # A1111 before 1.6 spelled it so
+            aliases = getattr(sd_models, "checkpoint_alisases", {})
+        info = aliases.get(title) if title else None
+        if info is None:
+            info = aliases.get(getattr(shared.opts, "sd_model_checkpoint", None))
+        if info is None:
+            info = getattr(getattr(shared, "sd_model", None), "sd_checkpoint_info", None)
+        if hashed and info is not None and not getattr(info, "shorthash", None):
+            info.calculate_shorthash()  # cached by the host in cache.json
+        return checkpoint_ref(info)
+
+    def model_family(self) -> ModelFamily:
+        from modules import shared
+
+        return model_family(getattr(shared, "sd_model", None))
+
+    def sdxl_clip_l_skip(self) -> bool:
+        from modules import shared
+
+        return bool(getattr(shared.opts, "sdxl_clip_l_skip", False))
+
+    def data_dir(self) -> str:
+        from modules import paths_internal
+
+        return paths_internal.data_path
+
+    def lora_path(self, name: str) -> str | None:
+        """The file of a prompt's LoRA, found the way the built-in Lora extension finds it: by alias
+        (its `ss_output_name`, which the UI inserts), or by file name where aliases clash
+        (networks.py:304; Forge sd_forge_lora/networks.py:87)."""
+        try:
+            import networks
+        except ImportError:
+            return None
+        if name.lower() in getattr(networks, "forbidden_network_aliases", {}):
+            network = getattr(networks, "available_networks", {}).get(name)
+        else:
+            network = getattr(networks, "available_network_aliases", {}).get(name)
+        path = getattr(network, "filename", None)
+        return path if path and os.path.isfile(path) else None
+
+    def recompute_hires_conds(self, p: Any, clip_skip: int) -> None:
+        """Encode the hires prompts again at `clip_skip`: the host encoded them before `before_hr`
+        (processing.py:1440-1445; Forge :1506-1509) and keys its cond cache on the setting (:460-491)."""
+        from modules import devices, shared
+
+        data = shared.opts.data
+        had, previous = SETTING_KEY in data, data.get(SETTING_KEY)
+        first_pass_conds = p.hr_c, p.hr_uc
+        data[SETTING_KEY] = clip_skip
+        try:
+            p.hr_c = p.hr_uc = None  # calculate_hr_conds returns early while hr_c is set (:1500)
+            with devices.autocast():
+                p.calculate_hr_conds()
+        except BaseException:
+            p.hr_c, p.hr_uc = first_pass_conds  # the hires pass still has conds to sample with
+            raise
+        finally:
+            if had:
+                data[SETTING_KEY] = previous
+            else:
+                data.pop(SETTING_KEY, None)

@@ -6,16 +6,21 @@ sequence, so a test fails when the extension relies on something a real host doe
 
 from __future__ import annotations
 
+import contextlib
 import importlib.machinery
 import importlib.util
+import shutil
 import sys
+import tempfile
 import types
+import weakref
 from pathlib import Path
 from types import SimpleNamespace
 
 import gradio as gr
 
-from . import api, callbacks, infotext, processing, scripts, xyz
+from . import api, callbacks, infotext, models, networks, processing, scripts, xyz
+from .models import Checkpoint
 from .options import CLIP_KEY, Options
 
 EXTENSION_ROOT = Path(__file__).resolve().parents[2]
@@ -56,13 +61,35 @@ def _input_accordion_class():
 
 
 class FakeWebUI:
-    def __init__(self, *, flavor="a1111", config=None, input_accordion=True):
+    """`data_path` is --data-dir (paths_internal.py:24-30). With `checkpoints`, their files are
+    listed and the selected one (config's sd_model_checkpoint, else the first) is loaded at start,
+    which puts its title into config (sd_models.py:419); without, there is no model at all."""
+
+    def __init__(
+        self, *, flavor="a1111", config=None, input_accordion=True, data_path=None, checkpoints=(), cmd_opts=None
+    ):
         self.flavor = flavor
         self.opts = Options(data=dict(config or {}))
+        vars(self.opts.cmd_opts).update(cmd_opts or {})
         self.state = SimpleNamespace(interrupted=False, skipped=False)
         self.callbacks = callbacks
         self.encode_calls = []
-        self.cond_cache = {}
+        self.cond_caches = {"c": [None, None], "hr_c": [None, None]}
+        if data_path is None:
+            data_path = tempfile.mkdtemp(prefix="fakewebui-")
+            weakref.finalize(self, shutil.rmtree, data_path, True)
+        self.data_path = str(data_path)
+        models_path = Path(data_path) / "models"
+        self.sd_models = models.SdModels(self, str(models_path / "Stable-diffusion"))
+        self.networks = networks.make_module(models_path / "Lora")
+        self.shared = types.ModuleType("modules.shared")
+        vars(self.shared).update(opts=self.opts, cmd_opts=self.opts.cmd_opts, state=self.state, sd_model=None)
+        self.devices = types.ModuleType("modules.devices")
+        self.devices.autocast = contextlib.nullcontext  # devices.py:210-233: nullcontext for float32
+        for checkpoint in checkpoints:
+            self.sd_models.add(checkpoint)
+        if checkpoints:
+            self.sd_models.reload_model_weights()
         self.fail_while_sampling = False
         self.interrupt_after_first_batch = False
         self.input_accordion = input_accordion
@@ -73,9 +100,12 @@ class FakeWebUI:
     # --- loading, as modules/script_loading.py and modules/scripts.py do -------------------
     def install(self):
         callbacks.clear()
-        shared = SimpleNamespace(opts=self.opts, cmd_opts=self.opts.cmd_opts, state=self.state)
-        self._add_module("modules", scripts=None, shared=shared)
-        self._add_module("modules.shared", **vars(shared))
+        self._add_module("modules", scripts=None)
+        self._set_module("modules.shared", self.shared)
+        self._set_module("modules.devices", self.devices)
+        self._add_module("modules.sd_models", **self.sd_models.module_attributes())
+        self._add_module("modules.paths_internal", data_path=self.data_path)
+        self._set_module("networks", self.networks)
         self.xyz_module = xyz.make_module()
         self._add_module(
             "modules.scripts",
@@ -87,8 +117,6 @@ class FakeWebUI:
             "modules.script_callbacks",
             **{name: getattr(callbacks, name) for name in dir(callbacks) if name.startswith("on_")},
         )
-        sys.modules["modules"].scripts = sys.modules["modules.scripts"]
-        sys.modules["modules"].script_callbacks = sys.modules["modules.script_callbacks"]
         if self.input_accordion:
             accordion = _input_accordion_class()
             if self.flavor == "forge":  # Forge: a factory function (ui_components.py:169-170)
@@ -112,9 +140,15 @@ class FakeWebUI:
 
     def _add_module(self, name, **attributes):
         module = types.ModuleType(name)
-        module.__spec__ = importlib.machinery.ModuleSpec(name, None)
         vars(module).update(attributes)
+        self._set_module(name, module)
+
+    def _set_module(self, name, module):
+        module.__spec__ = importlib.machinery.ModuleSpec(name, None)
         sys.modules[name] = module
+        parent, _, child = name.rpartition(".")
+        if parent in sys.modules:
+            setattr(sys.modules[parent], child, module)
         self._module_names.append(name)
 
     def load_extension(self):
@@ -169,6 +203,12 @@ class FakeWebUI:
         processed = processing.run_job(self, p, self.txt2img_runner, self.ui_args(extension_args))
         return processed, p
 
+    def img2img(self, extension_args=(), **job):
+        """img2img.py:152-250: the same hooks, a job without hires fix."""
+        p = processing.Processing(self, img2img=True, **job)
+        args = self.ui_args(extension_args, self.img2img_runner)
+        return processing.run_job(self, p, self.img2img_runner, args), p
+
     def xyz_plot(self, extension_args=(), *, x, y=("Nothing", ""), csv_mode=True, x_dropdown=(), **job):
         p = processing.Processing(self, **job)
         args = self.ui_args(extension_args)
@@ -182,6 +222,20 @@ class FakeWebUI:
         runner = runner or self.txt2img_runner
         return infotext.paste(self, text, [*self.tab_fields, *runner.infotext_fields])
 
+    def select_checkpoint(self, name):
+        """The checkpoint dropdown: A1111 sets the option and loads the model (initialize_util.py:181);
+        Forge sets and saves it and loads at the next generation (modules_forge/main_entry.py:242-255)."""
+        info = self.sd_models.get_closet_checkpoint_match(name)
+        self.opts.set("sd_model_checkpoint", info.title)
+        if self.flavor == "forge":
+            self.opts.save()
+        else:
+            self.sd_models.reload_model_weights()
+
+    @property
+    def loaded_checkpoint(self):
+        return self.shared.sd_model.sd_checkpoint_info
+
     @property
     def global_clip_skip(self):
         return self.opts.CLIP_stop_at_last_layers
@@ -191,4 +245,4 @@ class FakeWebUI:
         return self.txt2img_runner.reported + self.img2img_runner.reported
 
 
-__all__ = ["FakeWebUI", "CLIP_KEY"]
+__all__ = ["FakeWebUI", "CLIP_KEY", "Checkpoint"]

@@ -25,11 +25,12 @@ class Options:
             CLIP_KEY: OptionInfo(1, infotext="Clip skip"),
             "infotext_skip_pasting": OptionInfo([]),
             "sd_model_checkpoint": OptionInfo(None, infotext="Model hash"),
+            "sdxl_clip_l_skip": OptionInfo(False),  # shared_options.py:180 (Forge :182)
         }
     )
     cmd_opts: SimpleNamespace = field(
         default_factory=lambda: SimpleNamespace(
-            freeze_settings=False, freeze_settings_in_sections=None, freeze_specific_settings=None
+            freeze_settings=False, freeze_settings_in_sections=None, freeze_specific_settings=None, no_hashing=False
         )
     )
     saves: int = 0

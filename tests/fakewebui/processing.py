@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 
 from .options import CLIP_KEY
 
+CHECKPOINT = "sd_model_checkpoint"
+
 
 class Processing:
     """The fields and the script_args/scripts setters of StableDiffusionProcessing (processing.py:120-300)."""
@@ -25,22 +27,31 @@ class Processing:
         override_settings=None,
         override_settings_restore_afterwards=True,
         is_api=False,
+        img2img=False,
     ):
         self.webui = webui
         self.prompt = prompt
         self.seed = seed
         self.batch_size = batch_size
         self.n_iter = n_iter
-        self.enable_hr = enable_hr
         self.steps = 1
         self.override_settings = dict(override_settings or {})
         self.override_settings_restore_afterwards = override_settings_restore_afterwards
         self.is_api = is_api
         self.extra_generation_params = {}
+        self.comments = {}  # processing.py:232
         self.scripts_value = None
         self.script_args_value = None
         self.scripts_setup_complete = False
         self.closed = False
+        # The cond caches are class attributes, shared by every job (:188-189, 251-252, 1183-1184, 1210-1211).
+        self.cached_c = webui.cond_caches["c"]
+        self.cached_hr_c = webui.cond_caches["hr_c"]
+        self.c = None
+        if not img2img:  # StableDiffusionProcessingImg2Img (:1557) has no hires fix
+            self.enable_hr = enable_hr
+            self.hr_c = self.hr_uc = None  # :1192-1193
+            self.hr_second_pass_steps = 0
 
     @property
     def scripts(self):
@@ -69,6 +80,39 @@ class Processing:
     def close(self):
         self.closed = True
 
+    def comment(self, text):
+        """:296-297: shown under the image as Processed.comments (:525)."""
+        self.comments[text] = 1
+
+    def get_conds_with_caching(self, prompts, caches, hires_steps=None):
+        """:460-491: the first cache whose parameters match (:440-455, which hold the Clip skip
+        setting and the loaded checkpoint), else encode now into the first cache."""
+        webui = self.webui
+        info = getattr(webui.shared.sd_model, "sd_checkpoint_info", None)
+        params = (tuple(prompts), self.steps, hires_steps, webui.opts.CLIP_stop_at_last_layers, info)
+        for cache in caches:
+            if cache[0] is not None and params == cache[0]:
+                return cache[1]
+        cache = caches[0]
+        with webui.devices.autocast():
+            cache[1] = encode(webui, prompts)
+        cache[0] = params
+        return cache[1]
+
+    def setup_conds(self):
+        """:493-503, and for txt2img :1513-1523: the first pass's conds; the hires ones are cleared."""
+        self.c = self.get_conds_with_caching(self.prompts, [self.cached_c])
+        if hasattr(self, "enable_hr"):
+            self.hr_c = self.hr_uc = None
+
+    def calculate_hr_conds(self):
+        """:1499-1511: nothing to do while hr_c is set; the first pass's cache is tried second."""
+        if self.hr_c is not None:
+            return
+        total_steps = self.hr_second_pass_steps or self.steps
+        self.hr_uc = ("uc", self.prompts)  # encoded the same way; the fake follows only the prompt
+        self.hr_c = self.get_conds_with_caching(self.prompts, [self.cached_hr_c, self.cached_c], total_steps)
+
 
 @dataclass
 class Processed:
@@ -76,6 +120,7 @@ class Processed:
     infotexts: list
     clip_skip: object  # processing.py:546 reads the setting while overrides are applied
     extra_generation_params: dict = field(default_factory=dict)
+    comments: str = ""  # :525
 
     def js(self):
         return json.dumps({"infotexts": self.infotexts, "clip_skip": self.clip_skip})
@@ -92,14 +137,6 @@ def encode(webui, prompts):
     layer = hidden_states[-n] if n > 1 else hidden_states[-1]
     webui.encode_calls.append((tuple(prompts), n))
     return (tuple(prompts), layer)
-
-
-def get_conds_with_caching(webui, prompts):
-    """processing.py:440-491: the cache key holds the option's value, so a change re-encodes."""
-    key = (tuple(prompts), webui.opts.CLIP_stop_at_last_layers)
-    if webui.cond_cache.get("key") != key:
-        webui.cond_cache.update(key=key, cond=encode(webui, prompts))
-    return webui.cond_cache["cond"]
 
 
 def create_infotext(webui, p, index):
@@ -135,11 +172,17 @@ def process_images(webui, p):
         p.scripts.run_hook("before_process", p)
     # The restore gap: keys missing from config.json are applied but never restored (:823).
     stored = {key: opts.data[key] for key in p.override_settings if key in opts.data}
+    models = webui.sd_models
     try:
+        # A checkpoint override that is not an exact id is dropped (:828-829; Forge :825-826).
+        if models.checkpoints_list and models.checkpoint_aliases.get(p.override_settings.get(CHECKPOINT)) is None:
+            p.override_settings.pop(CHECKPOINT, None)
         for key, value in p.override_settings.items():
             if webui.flavor == "forge" and value == opts.data.get(key):
                 continue  # sysinfo.set_config skips unchanged values
             opts.set(key, value, is_api=True, run_callbacks=False)
+        if models.checkpoints_list:  # (re)load the selected model (:830, :835-836; Forge :836); none in a bare fake
+            models.reload_model_weights()
         return process_images_inner(webui, p)
     finally:
         if p.override_settings_restore_afterwards:
@@ -155,27 +198,40 @@ def process_images_inner(webui, p):
     for batch in range(p.n_iter):
         if webui.state.interrupted:
             break  # an interrupted job still reaches postprocess
-        prompts = [p.prompt] * p.batch_size
+        p.prompts = [p.prompt] * p.batch_size
         if p.scripts is not None:
             p.scripts.run_hook("process_batch", p)
-        cond = get_conds_with_caching(webui, prompts)  # p.setup_conds() (:966)
+        p.setup_conds()  # :966
         if webui.fail_while_sampling:
             raise RuntimeError("sampling failed")
-        hr_cond = None
-        if p.enable_hr:
-            hr_cond = get_conds_with_caching(webui, prompts)  # calculate_hr_conds, *before* before_hr (:1440)
-            if p.scripts is not None:
-                p.scripts.run_hook("before_hr", p)
+        hr_layer = sample_hr_pass(webui, p) if getattr(p, "enable_hr", False) else None
         for position in range(p.batch_size):
             index = batch * p.batch_size + position
-            images.append(("image", p.prompt, p.seed + index, cond[1], hr_cond and hr_cond[1]))
+            # the layers the first pass's and the hires pass's conds were encoded from
+            images.append(("image", p.prompt, p.seed + index, p.c[1], hr_layer))
             infotexts.append(create_infotext(webui, p, index))
         if webui.interrupt_after_first_batch:
             webui.state.interrupted = True
-    processed = Processed(images, infotexts, webui.opts.CLIP_stop_at_last_layers, p.extra_generation_params)
+    processed = Processed(
+        images,
+        infotexts,
+        webui.opts.CLIP_stop_at_last_layers,
+        p.extra_generation_params,
+        "".join(f"{comment}\n" for comment in p.comments),
+    )
     if p.scripts is not None:
         p.scripts.run_hook("postprocess", p, processed)
     return processed
+
+
+def sample_hr_pass(webui, p):
+    """:1364-1458 (Forge :1430-1530): the hires conds are computed *before* before_hr, which may
+    replace them; the second pass then samples with p.hr_c (:1454). Returns the layer it sampled with."""
+    with webui.devices.autocast():
+        p.calculate_hr_conds()  # :1439-1440 (Forge :1506-1507)
+    if p.scripts is not None:
+        p.scripts.run_hook("before_hr", p)  # :1444-1445 (Forge :1509)
+    return p.hr_c[1]
 
 
 def run_job(webui, p, runner, script_args):

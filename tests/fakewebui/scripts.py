@@ -68,7 +68,7 @@ class ScriptRunner:
 
     def create_ui(self, blocks_factory):
         """create_script_ui_inner (scripts.py:644-687): args_from/args_to bracket ui()'s return."""
-        with blocks_factory():
+        with blocks_factory() as self.blocks:
             for script in self.scripts:
                 script.is_img2img = self.is_img2img
                 script.is_txt2img = not self.is_img2img
@@ -89,6 +89,14 @@ class ScriptRunner:
                 self.paste_field_names += script.paste_field_names or []
                 self.inputs += controls
                 script.args_to = len(self.inputs)
+
+    def click(self, elem_id, *values):
+        """A click in the browser: gradio calls the function the button's event registered
+        (gradio 3.41 blocks.py:173-300) with its inputs' values, and shows what it returns."""
+        button = next(b for b in self.blocks.blocks.values() if getattr(b, "elem_id", None) == elem_id)
+        index = next(i for i, d in enumerate(self.blocks.dependencies) if button._id in d["targets"])
+        inputs = [self.blocks.blocks[i] for i in self.blocks.dependencies[index]["inputs"]]
+        return self.blocks.fns[index].fn(*(values or [c.value for c in inputs]))
 
     def default_args(self):
         args = [None] * len(self.inputs)

@@ -58,7 +58,18 @@ def apply_prompt(p, x, xs):
 
 
 def apply_checkpoint(p, x, xs):
-    p.override_settings["sd_model_checkpoint"] = x
+    """xyz_grid.py:76-80: the job's override is the checkpoint's `name`, an exact id."""
+    info = p.webui.sd_models.get_closet_checkpoint_match(x)
+    if info is None:
+        raise RuntimeError(f"Unknown checkpoint: {x}")
+    p.override_settings["sd_model_checkpoint"] = info.name
+
+
+def confirm_checkpoints(p, xs):
+    """xyz_grid.py:83-86."""
+    for x in xs:
+        if p.webui.sd_models.get_closet_checkpoint_match(x) is None:
+            raise RuntimeError(f"Unknown checkpoint: {x}")
 
 
 def default_axis_options():
@@ -67,7 +78,7 @@ def default_axis_options():
         AxisOption("Seed", int, apply_field("seed")),
         AxisOption("Steps", int, apply_field("steps")),
         AxisOption("Prompt S/R", str, apply_prompt),
-        AxisOption("Checkpoint name", str, apply_checkpoint, cost=1.0),
+        AxisOption("Checkpoint name", str, apply_checkpoint, confirm=confirm_checkpoints, cost=1.0),  # :252
         AxisOption("Clip skip", int, apply_override(CLIP_KEY)),
     ]
 
@@ -87,7 +98,7 @@ RE_RANGE = re.compile(r"\s*([+-]?\s*\d+)\s*-\s*([+-]?\s*\d+)(?:\s*\(([+-]\d+)\s*
 RE_RANGE_COUNT = re.compile(r"\s*([+-]?\s*\d+)\s*-\s*([+-]?\s*\d+)(?:\s*\[(\d+)\s*])?\s*")
 
 
-def process_axis(opt, vals, vals_dropdown, csv_mode):
+def process_axis(opt, vals, vals_dropdown, csv_mode, p=None):
     """xyz_grid.py:547-612: dropdown or prepare or CSV; int ranges expanded; type cast; confirm."""
     if opt.label == "Nothing":
         return [0]
@@ -112,7 +123,7 @@ def process_axis(opt, vals, vals_dropdown, csv_mode):
         values = expanded
     values = [opt.type(value) for value in values]
     if opt.confirm:
-        opt.confirm(None, values)
+        opt.confirm(p, values)  # :613
     return values
 
 
@@ -130,8 +141,8 @@ def run(webui, p, *, x, y=("Nothing", ""), csv_mode=True, x_dropdown=(), errors=
     options = webui.xyz_module.axis_options
     x_opt = next(o for o in options if o.label == x[0])
     y_opt = next(o for o in options if o.label == y[0])
-    xs = process_axis(x_opt, x[1], x_dropdown, csv_mode)
-    ys = process_axis(y_opt, y[1], (), csv_mode)
+    xs = process_axis(x_opt, x[1], x_dropdown, csv_mode, p)
+    ys = process_axis(y_opt, y[1], (), csv_mode, p)
     cells, order, grid_infotext = {}, [], None
     # The costlier axis is the outer loop (xyz_grid.py:684-703).
     pairs = [(vx, vy) for vy in ys for vx in xs] if y_opt.cost >= x_opt.cost else [(vx, vy) for vx in xs for vy in ys]

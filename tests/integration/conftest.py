@@ -33,6 +33,12 @@ def checkpoint(webui_config) -> Path:
 
 
 @pytest.fixture(scope="session")
+def metadata_checkpoint(webui_config) -> Path:
+    """The same weights with `ss_clip_skip: 2` in the header; made before the WebUI lists its models."""
+    return random_checkpoint(webui_config, clip_skip=2)
+
+
+@pytest.fixture(scope="session")
 def untouched_checkout(webui_config):
     """Fails the run if starting the WebUI changed anything git tracks or would add in the checkout."""
     before = checkout_status(webui_config.directory)
@@ -48,7 +54,7 @@ def _server(request, webui_config, checkpoint, **kwargs) -> WebUIServer:
 
 
 @pytest.fixture(scope="session")
-def webui(request, webui_config, checkpoint, untouched_checkout) -> WebUIServer:
+def webui(request, webui_config, checkpoint, metadata_checkpoint, untouched_checkout) -> WebUIServer:
     """The user's WebUI with this extension linked in, on a fresh data directory."""
     return _server(request, webui_config, checkpoint)
 

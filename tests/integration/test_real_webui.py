@@ -157,3 +157,36 @@ def test_png_info_reads_the_value_back(webui):
     encoded = "data:image/png;base64," + base64.b64encode(image).decode()
     info = ok(webui.post("/sdapi/v1/png-info", {"image": encoded})).body
     assert str(info["parameters"]["Clip skip"]) == "2"
+
+
+def test_a_separate_hires_clip_skip_encodes_the_hires_pass_at_its_value(webui):
+    hires = {
+        "enable_hr": True,
+        "hr_scale": 1.5,
+        "hr_upscaler": "Latent",
+        "hr_second_pass_steps": 1,
+        "denoising_strength": 0.6,
+        "hr_additional_modules": ["Use same choices"],
+    }
+    same = ok(generate(webui, generation([True, 1], **hires)))
+    separate = ok(generate(webui, generation([True, 1, False, True, 2], **hires)))
+    assert "Hires clip skip" not in same.infotexts[0]
+    assert re.search(r"(^|, )Hires clip skip: 2(,|$)", separate.infotexts[0].splitlines()[-1])
+    assert recorded(separate.infotexts[0]) == 1
+    assert pixels(separate.images[0]) != pixels(same.images[0])
+
+
+def test_the_status_endpoint_reports_auto_from_model_metadata(webui, metadata_checkpoint):
+    status = ok(webui.get("/clip-skip/v1/status?checkpoint=" + metadata_checkpoint.name)).body
+    assert status["global"] == 1
+    assert status["auto"] == {"value": 2, "source": "metadata", "text": "from model metadata (ss_clip_skip)"}
+    assert status["checkpoint"] == metadata_checkpoint.stem
+    assert status["notices"] == {}  # SD1: every value means what it says
+
+
+def test_auto_takes_the_checkpoints_metadata(webui, metadata_checkpoint):
+    """Last in this file: it loads the other checkpoint (same weights, other hash) for the rest of the run."""
+    body = generation([True, 1, True], override_settings={"sd_model_checkpoint": metadata_checkpoint.name})
+    auto = ok(generate(webui, body))
+    assert recorded(auto.infotexts[0]) == 2
+    assert f"Model: {metadata_checkpoint.stem}" in auto.infotexts[0]

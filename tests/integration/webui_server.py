@@ -69,12 +69,19 @@ def checkpoint_cache() -> Path:
     return Path(root) / EXTENSION_NAME
 
 
-def random_checkpoint(config: WebUIConfig) -> Path:
-    """The random-weight SD1.5 file, made once with the WebUI's own torch and cached outside the repo."""
-    path = checkpoint_cache() / f"random-sd15-seed{CHECKPOINT_SEED}.safetensors"
+def random_checkpoint(config: WebUIConfig, clip_skip: int | None = None) -> Path:
+    """The random-weight SD1.5 file, made once with the WebUI's own torch and cached outside the repo.
+
+    With `clip_skip`, the same weights with `ss_clip_skip` in the metadata, as kohya sd-scripts writes it.
+    """
+    suffix = f"-ss-clip-skip-{clip_skip}" if clip_skip else ""
+    path = checkpoint_cache() / f"random-sd15-seed{CHECKPOINT_SEED}{suffix}.safetensors"
     if not path.exists():
         tool = REPOSITORY / "tools" / "make_random_sd15.py"
-        subprocess.run([str(config.python), str(tool), str(path), "--seed", str(CHECKPOINT_SEED)], check=True)
+        command = [str(config.python), str(tool), str(path), "--seed", str(CHECKPOINT_SEED)]
+        if clip_skip:
+            command += ["--metadata", f"ss_clip_skip={clip_skip}"]
+        subprocess.run(command, check=True)
     return path
 
 
@@ -98,14 +105,11 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def _link_extension(extensions: Path) -> None:
-    extensions.mkdir(parents=True)
-    target = extensions / EXTENSION_NAME
-    try:
-        target.symlink_to(REPOSITORY, target_is_directory=True)
-    except OSError:  # Windows without symlink rights
-        ignore = shutil.ignore_patterns(".git", ".venv", "node_modules", "__pycache__")
-        shutil.copytree(REPOSITORY, target, ignore=ignore)
+def _install_extension(extensions: Path) -> None:
+    """A copy, as `git clone` would leave it: gradio 4 (Forge) refuses to serve an extension's
+    javascript/ and style.css through a symlink that resolves outside the WebUI's allowed paths."""
+    ignore = shutil.ignore_patterns(".git", ".venv", "node_modules", "__pycache__", "results")
+    shutil.copytree(REPOSITORY, extensions / EXTENSION_NAME, ignore=ignore)
 
 
 @dataclass
@@ -144,15 +148,15 @@ class WebUIServer:
         return self.data_dir / "webui.log"
 
     def start(self) -> WebUIServer:
-        self.data_dir = Path(tempfile.mkdtemp(prefix="clip-skip-webui-"))
-        extensions = self.data_dir / "extensions"
-        if self.with_extension:
-            _link_extension(extensions)
-        for extra in self.extra_extensions:
-            extensions.mkdir(exist_ok=True)
-            (extensions / extra.name).symlink_to(extra, target_is_directory=True)
-        if self.settings is not None:
-            (self.data_dir / "config.json").write_text(json.dumps(self.settings))
+        if self.data_dir is None:
+            self.data_dir = Path(tempfile.mkdtemp(prefix="clip-skip-webui-"))
+            extensions = self.data_dir / "extensions"
+            if self.with_extension:
+                _install_extension(extensions)
+            for extra in self.extra_extensions:
+                shutil.copytree(extra, extensions / extra.name)
+            if self.settings is not None:
+                (self.data_dir / "config.json").write_text(json.dumps(self.settings))
         command = [
             str(self.config.python),
             "launch.py",
@@ -163,12 +167,18 @@ class WebUIServer:
             str(self.data_dir),
             "--ckpt",
             str(self.checkpoint),
+            "--ckpt-dir",  # also lists the cached checkpoints beside it, such as the one with metadata
+            str(self.checkpoint.parent),
+            # Forge's gradio 4 serves files only from allowed paths, by default just the data
+            # directory (modules/cmd_args.py:93): without this its own script.js answers 403.
+            "--gradio-allowed-path",
+            str(self.config.directory),
             *self.config.extra_args,
         ]
         environment = {**os.environ, "PYTHONUNBUFFERED": "1", "GRADIO_ANALYTICS_ENABLED": "False"}
         environment.pop("COMMANDLINE_ARGS", None)  # launch.py would append the user's usual flags
         began = time.monotonic()
-        with open(self.log_path, "wb") as log:
+        with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(
                 command,
                 cwd=self.config.directory,
@@ -188,15 +198,22 @@ class WebUIServer:
 
     def _wait_until_ready(self) -> None:
         deadline = time.monotonic() + self.config.timeout
+        log_start = self.log_path.stat().st_size
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise WebUIError(f"the WebUI exited with {self.process.returncode}:\n{self.log_tail()}")
-            # Forge answers the API before its UI is built, and a request then can fail inside
-            # init_script_args; the page answering means both are up.
-            if self._answers("/") and self._answers("/sdapi/v1/sd-models"):
+            # No request before the host prints its startup time: one that arrives while it is
+            # still adding middleware makes Starlette raise and the WebUI exit (webui.py:106,
+            # initialize_util.setup_middleware). Forge also answers the API before its UI exists.
+            if self._started(log_start) and self._answers("/") and self._answers("/sdapi/v1/sd-models"):
                 return
             time.sleep(1)
         raise WebUIError(f"the WebUI was not ready after {self.config.timeout:.0f} s:\n{self.log_tail()}")
+
+    def _started(self, log_start: int) -> bool:
+        with open(self.log_path, "rb") as log:
+            log.seek(log_start)
+            return b"Startup time:" in log.read()
 
     def _answers(self, path: str) -> bool:
         try:
@@ -211,7 +228,18 @@ class WebUIServer:
         except OSError:
             return "(no log)"
 
+    def restart(self) -> WebUIServer:
+        """A new WebUI process on the same data directory, as after the user restarts it."""
+        self._stop_process()
+        return self.start()
+
     def stop(self) -> None:
+        self._stop_process()
+        if self.data_dir is not None:
+            shutil.rmtree(self.data_dir, ignore_errors=True)
+            self.data_dir = None
+
+    def _stop_process(self) -> None:
         if self.process is not None and self.process.poll() is None:
             try:
                 os.killpg(self.process.pid, signal.SIGTERM)
@@ -221,9 +249,6 @@ class WebUIServer:
                 self.process.wait(timeout=30)
             except ProcessLookupError:
                 pass
-        if self.data_dir is not None:
-            shutil.rmtree(self.data_dir, ignore_errors=True)
-            self.data_dir = None
 
     def request(self, method: str, path: str, body: dict | None = None, timeout: float = 600) -> Response:
         data = None if body is None else json.dumps(body).encode()

@@ -3,7 +3,7 @@
 
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const {parseClipSkip, readStatus, headerText, registerHints, HINTS} = require('../../javascript/clip_skip.js');
+const {parseClipSkip, readStatus, effectiveValue, headerText, registerHints, HINTS} = require('../../javascript/clip_skip.js');
 
 test('parseClipSkip takes integers 1-12 as numbers or strings', () => {
     for (const [value, expected] of [[1, 1], [12, 12], ['2', 2], [' 3 ', 3], ['2.0', 2], [2.0, 2]]) {
@@ -27,14 +27,14 @@ test('headerText in each state', () => {
 });
 
 test('readStatus checks the server\'s JSON', () => {
-    assert.deepEqual(readStatus({global: 1, auto: {value: 2, source: 'saved', text: '2 · saved for animeModelV3'}, checkpoint: 'animeModelV3', notice: null}),
-        {global: 1, auto: {value: 2, text: 'saved for animeModelV3'}, notice: null});
-    assert.deepEqual(readStatus({global: 2, auto: {value: 3, text: 'saved for a 3 · model'}, notice: ' Note. '}),
-        {global: 2, auto: {value: 3, text: 'saved for a 3 · model'}, notice: 'Note.'});
-    assert.deepEqual(readStatus({global: '2', auto: {value: 2, text: '12 · x'}}), {global: 2, auto: {value: 2, text: '12 · x'}, notice: null},
+    assert.deepEqual(readStatus({global: 1, auto: {value: 2, source: 'saved', text: '2 · saved for animeModelV3'}, checkpoint: 'animeModelV3', notices: {}}),
+        {global: 1, auto: {value: 2, text: 'saved for animeModelV3'}, notices: {}});
+    assert.deepEqual(readStatus({global: 2, auto: {value: 3, text: 'saved for a 3 · model'}, notices: {1: ' Note. ', 2: '', x: 'y', 13: 'z'}}),
+        {global: 2, auto: {value: 3, text: 'saved for a 3 · model'}, notices: {1: 'Note.'}});
+    assert.deepEqual(readStatus({global: '2', auto: {value: 2, text: '12 · x'}}), {global: 2, auto: {value: 2, text: '12 · x'}, notices: {}},
         'only the value itself is stripped');
-    assert.deepEqual(readStatus({global: 0, auto: {value: 13, text: 'x'}, notice: 5}), {global: null, auto: null, notice: null});
-    assert.deepEqual(readStatus({}), {global: null, auto: null, notice: null});
+    assert.deepEqual(readStatus({global: 0, auto: {value: 13, text: 'x'}, notices: 5}), {global: null, auto: null, notices: {}});
+    assert.deepEqual(readStatus({}), {global: null, auto: null, notices: {}});
     assert.equal(readStatus(null), null);
     assert.equal(readStatus('text'), null);
 });
@@ -49,4 +49,12 @@ test('every hint is one line and explains the values where it is about them', ()
     assert.deepEqual(Object.keys(HINTS).sort(), ['Auto (per model)', 'Clip skip value', 'Hires clip skip']);
     for (const text of Object.values(HINTS)) assert.doesNotMatch(text, /\n/);
     assert.match(HINTS['Clip skip value'], /1 = all 12 CLIP layers \(the default\), 2 = skip the last layer \(the usual anime setting\), N = stop N−1 layers before the end/);
+});
+
+test('effectiveValue: global while off, the slider while on, Auto\'s value once known', () => {
+    assert.equal(effectiveValue({enabled: false, value: 3, auto: false, global: 2, autoStatus: null}), 2);
+    assert.equal(effectiveValue({enabled: true, value: 3, auto: false, global: 2, autoStatus: null}), 3);
+    assert.equal(effectiveValue({enabled: true, value: 3, auto: true, global: 2, autoStatus: {value: 5, text: ''}}), 5);
+    assert.equal(effectiveValue({enabled: true, value: 3, auto: true, global: 2, autoStatus: null}), null);
+    assert.equal(effectiveValue({enabled: false, value: 3, auto: false, global: null, autoStatus: null}), null);
 });

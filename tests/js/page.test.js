@@ -5,7 +5,7 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const {loadPage, SEL, HOST_CLIP_SKIP_HINT, accordionId} = require('./harness');
 
-const AUTO_SAVED = {global: 2, auto: {value: 2, source: 'saved', text: '2 · saved for animeModelV3'}, checkpoint: 'animeModelV3', notice: null};
+const AUTO_SAVED = {global: 2, auto: {value: 2, source: 'saved', text: '2 · saved for animeModelV3'}, checkpoint: 'animeModelV3', notices: {}};
 
 /** A loaded page with the global Clip skip at `global` in the host's own place for it. */
 async function ready(options = {}, global = 2) {
@@ -157,16 +157,20 @@ test('an older answer arriving after a newer one is ignored', async () => {
     assert.equal(page.header(), '4 (auto · saved for newModel)');
 });
 
-test('the notice shows under the header while there is one', async () => {
-    const page = await ready({responses: [{...AUTO_SAVED, notice: 'This model ignores Clip skip on this WebUI.'}, {...AUTO_SAVED, notice: null}]}, 2);
+test('the notice for the value in effect shows under the header, per tab', async () => {
+    const notices = {2: 'Forge treats Clip skip 1 and 2 alike on SDXL.'};
+    const page = await ready({responses: [{...AUTO_SAVED, notices}, {...AUTO_SAVED, notices}]}, 2);
     for (const tab of ['txt2img', 'img2img']) {
-        assert.equal(page.notice(tab), 'This model ignores Clip skip on this WebUI.');
+        assert.equal(page.notice(tab), notices[2], 'the global value 2 has a notice');
         const notice = page.q(`#${accordionId(tab)} .clip-skip-notice`);
         assert.equal(notice.previousElementSibling.className, 'label-wrap');
     }
-    page.setOpts({CLIP_stop_at_last_layers: 2});
-    await page.wait();
-    assert.equal(page.notice(), null);
+    page.clickEnabled();
+    page.type(SEL.value(), 3);
+    assert.equal(page.notice('txt2img'), null, 'this generation at 3 has none');
+    assert.equal(page.notice('img2img'), notices[2], 'the other tab still uses the global 2');
+    page.type(SEL.quickClipSkip, 4);
+    assert.equal(page.notice('img2img'), null, 'the global value moved to 4');
 });
 
 for (const [host, selector] of [['a1111', SEL.a1111Checkpoint], ['forge', SEL.forgeCheckpoint]]) {

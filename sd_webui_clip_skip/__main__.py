@@ -1,0 +1,5 @@
+import sys
+
+from .inspector import main
+
+sys.exit(main())

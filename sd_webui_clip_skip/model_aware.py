@@ -1,0 +1,78 @@
+"""What the extension knows about the checkpoint: Auto's value, saved defaults, per-family notices.
+
+Shared by the hooks, the Save/Forget buttons and the status endpoint the header reads.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from . import logger
+from .auto import AutoValue, resolve_auto
+from .families import effect_notice
+from .hosts.base import Host
+from .model_defaults import DEFAULTS_FILENAME, ModelDefaults, ModelDefaultsError
+from .values import ALL_VALUES, SETTING_KEY, ClipSkipError, parse_clip_skip
+
+
+class ModelAware:
+    def __init__(self, host: Host, defaults: ModelDefaults | None = None) -> None:
+        self.host = host
+        self._defaults = defaults
+
+    @property
+    def defaults(self) -> ModelDefaults:
+        """In the data directory, so that updating or reinstalling the extension keeps them."""
+        if self._defaults is None:
+            self._defaults = ModelDefaults(Path(self.host.data_dir()) / DEFAULTS_FILENAME)
+        return self._defaults
+
+    def auto(self, checkpoint_title: str | None = None) -> AutoValue | None:
+        """Auto's value for the checkpoint a title names, else the selected one; None if there is none."""
+        try:
+            return resolve_auto(self.host.checkpoint(checkpoint_title), self.defaults, self.host.clip_skip_in_effect())
+        except ClipSkipError as error:
+            logger.warning("Auto Clip skip is unavailable: %s.", error)
+            return None
+
+    def notice(self, value: int) -> str | None:
+        """What the loaded model makes of `value`, when that differs from SD1."""
+        family = self.host.model_family()
+        return effect_notice(self.host.kind, family, value, sdxl_clip_l_skip=self.host.sdxl_clip_l_skip())
+
+    def status(self, checkpoint_title: str | None = None) -> dict[str, object]:
+        """The JSON the accordion header shows (javascript/clip_skip.js)."""
+        try:
+            global_value = parse_clip_skip(self.host.clip_skip_in_effect(), source=SETTING_KEY)
+        except ClipSkipError:
+            global_value = None
+        auto = self.auto(checkpoint_title)
+        checkpoint = self.host.checkpoint(checkpoint_title)
+        return {
+            "global": global_value,
+            "auto": auto and {"value": auto.value, "source": auto.source.value, "text": auto.reason},
+            "checkpoint": checkpoint and checkpoint.name,
+            "notices": {str(value): text for value in ALL_VALUES if (text := self.notice(value))},
+        }
+
+    def save_default(self, value: object) -> str:
+        checkpoint = self.host.checkpoint(hashed=True)
+        if checkpoint is None:
+            return "No checkpoint is selected, so nothing was saved."
+        try:
+            saved = self.defaults.save(checkpoint.hash, checkpoint.name, value)
+        except ModelDefaultsError as error:
+            return f"Not saved: {error}"
+        return f"Saved Clip skip {saved.value} for {checkpoint.name}: Auto uses it with this checkpoint."
+
+    def clear_default(self, _value: object = None) -> str:
+        checkpoint = self.host.checkpoint(hashed=True)
+        if checkpoint is None:
+            return "No checkpoint is selected."
+        try:
+            cleared = self.defaults.clear(checkpoint.hash)
+        except ModelDefaultsError as error:
+            return f"Not changed: {error}"
+        if not cleared:
+            return f"No Clip skip was saved for {checkpoint.name}."
+        return f"Forgot the Clip skip saved for {checkpoint.name}."

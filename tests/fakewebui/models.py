@@ -1,0 +1,237 @@
+"""Checkpoints and the loaded model: `modules/sd_models.py`, `modules/hashes.py` and the model classes
+(A1111 v1.10.1 @ 82a973c0; Forge @ dfdcbab6). Checkpoint files are real, tiny .safetensors files."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import struct
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import SimpleNamespace
+
+
+def write_safetensors(path, metadata=None, payload=b"\0\0\0\0"):
+    """The safetensors layout: 8-byte little-endian header length, JSON header (with
+    `__metadata__`, a map of strings), then the tensor bytes."""
+    header = {"weight": {"dtype": "U8", "shape": [len(payload)], "data_offsets": [0, len(payload)]}}
+    if metadata is not None:
+        header["__metadata__"] = metadata
+    raw = json.dumps(header).encode()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(struct.pack("<Q", len(raw)) + raw + payload)
+
+
+def read_metadata_from_safetensors(filename):
+    """sd_models.py:284-310, reduced: the header's `__metadata__`; raises on a broken file."""
+    with open(filename, "rb") as file:
+        (length,) = struct.unpack("<Q", file.read(8))
+        return json.loads(file.read(length)).get("__metadata__", {})
+
+
+@dataclass
+class Checkpoint:
+    """What a test puts into models/Stable-diffusion; `family` is what loading it would detect."""
+
+    name: str
+    family: str = "SD1"
+    metadata: dict | None = None
+    hashed: bool = True
+    """Whether cache.json already holds its sha256 (hashed once, e.g. at an earlier load)."""
+
+
+class CheckpointInfo:
+    """sd_models.py:56-128: names, the sha256 from cache.json only, the ids it is found by."""
+
+    def __init__(self, models, filename, family):
+        self.models = models
+        self.filename = filename
+        self.family = family  # the fake's stand-in for what set_model_type (:379-400) detects
+        name = os.path.relpath(filename, models.model_path)
+        self.name = name
+        self.name_for_extra = os.path.splitext(os.path.basename(filename))[0]
+        self.model_name = os.path.splitext(name.replace("/", "_").replace("\\", "_"))[0]
+        self.hash = model_hash(filename)
+        self.sha256 = models.sha256_from_cache(filename, f"checkpoint/{name}")
+        self.shorthash = self.sha256[0:10] if self.sha256 else None
+        self.title = name if self.shorthash is None else f"{name} [{self.shorthash}]"
+        self.ids = [self.hash, self.model_name, self.title, name, self.name_for_extra, f"{name} [{self.hash}]"]
+        if self.shorthash:
+            self.ids += [self.shorthash, self.sha256, f"{name} [{self.shorthash}]"]
+
+    def register(self):
+        self.models.checkpoints_list[self.title] = self
+        for id_ in self.ids:
+            self.models.checkpoint_aliases[id_] = self
+
+    def calculate_shorthash(self):
+        """:107-128: hashes.sha256 is None with --no-hashing; a new hash re-registers under the new title."""
+        self.sha256 = self.models.sha256(self.filename, f"checkpoint/{self.name}")
+        if self.sha256 is None:
+            return None
+        if self.shorthash == self.sha256[0:10]:
+            return self.shorthash
+        self.shorthash = self.sha256[0:10]
+        self.ids += [self.shorthash, self.sha256, f"{self.name} [{self.shorthash}]"]
+        old_title, self.title = self.title, f"{self.name} [{self.shorthash}]"
+        # replace_key (:38-47): same place in the list, so select_checkpoint's fallback stays the same
+        listed = self.models.checkpoints_list
+        items = [(self.title, self) if key == old_title else (key, value) for key, value in listed.items()]
+        listed.clear()
+        listed.update(items)
+        self.register()
+        return self.shorthash
+
+
+def model_hash(filename):
+    """sd_models.py:203-215: the old hash of 64 KiB at 1 MiB (the same for every tiny file)."""
+    with open(filename, "rb") as file:
+        file.seek(0x100000)
+        return hashlib.sha256(file.read(0x10000)).hexdigest()[0:8]
+
+
+# The classes and flags a loaded model has. A1111: set_model_type (sd_models.py:379-400), and the
+# hijack that wraps SDXL's text encoders for as long as the model is loaded (sd_hijack.py:208-225,
+# sd_models.py:852, 987), keeping the original as `.wrapped` (sd_hijack_clip.py:293-298).
+_SDXL_TIMESTEPS = ["ConcatTimestepEmbedderND"] * 3
+A1111_MODELS = {
+    "SD1": ("LatentDiffusion", "is_sd1", None),
+    "SD2": ("LatentDiffusion", "is_sd2", None),
+    "SDXL": (
+        "DiffusionEngine",
+        "is_sdxl",
+        [
+            ("FrozenCLIPEmbedderForSDXLWithCustomWords", "FrozenCLIPEmbedder"),
+            ("FrozenOpenCLIPEmbedder2WithCustomWords", "FrozenOpenCLIPEmbedder2"),
+            *_SDXL_TIMESTEPS,
+        ],
+    ),
+    # sd_xl_refiner.yaml:40-70: CLIP-G only
+    "SDXL refiner": (
+        "DiffusionEngine",
+        "is_sdxl",
+        [("FrozenOpenCLIPEmbedder2WithCustomWords", "FrozenOpenCLIPEmbedder2"), *_SDXL_TIMESTEPS],
+    ),
+    "SD3": ("SD3Inferencer", "is_sd3", None),  # modules/models/sd3/sd3_model.py:21
+}
+# Forge: one engine class per family (backend/diffusion_engine/*.py); base.py:59-67 clears the flags,
+# then sd15.py:58, sd20.py:58, sdxl.py:79/201 and sd35.py:95 set their own; Flux and Chroma set none.
+FORGE_MODELS = {
+    "SD1": ("StableDiffusion", "is_sd1", None),
+    "SD2": ("StableDiffusion2", "is_sd2", None),
+    "SDXL": ("StableDiffusionXL", "is_sdxl", None),
+    "SDXL refiner": ("StableDiffusionXLRefiner", "is_sdxl", None),
+    "SD3": ("StableDiffusion3", "is_sd3", None),
+    "Flux": ("Flux", None, None),
+    "Chroma": ("Chroma", None, None),
+}
+FLAGS = ("is_sd1", "is_sd2", "is_sdxl", "is_ssd", "is_sd3")
+
+
+def _instance(class_name, **attributes):
+    return type(class_name, (SimpleNamespace,), {})(**attributes)
+
+
+def make_model(flavor, info):
+    table = FORGE_MODELS if flavor == "forge" else A1111_MODELS
+    if info.family not in table:
+        raise RuntimeError(f"{flavor} cannot load a {info.family} model")
+    class_name, flag, embedders = table[info.family]
+    model = _instance(class_name, **{name: name == flag for name in FLAGS})
+    if embedders is not None:
+        model.conditioner = _instance(
+            "GeneralConditioner",
+            embedders=[
+                _instance(e) if isinstance(e, str) else _instance(e[0], wrapped=_instance(e[1])) for e in embedders
+            ],
+        )
+    model.sd_checkpoint_info = info  # sd_models.py:528-529
+    model.sd_model_checkpoint = info.filename
+    return model
+
+
+@dataclass
+class SdModels:
+    """The module's state and functions, over checkpoint files in `<data>/models/Stable-diffusion`."""
+
+    webui: object
+    model_path: str
+    checkpoints_list: dict = field(default_factory=dict)
+    checkpoint_aliases: dict = field(default_factory=dict)
+    hash_cache: dict = field(default_factory=dict)  # cache.json's "hashes" (hashes.py:22-66)
+    sd_model: object = None
+
+    def add(self, checkpoint: Checkpoint):
+        path = os.path.join(self.model_path, checkpoint.name + ".safetensors")
+        write_safetensors(Path(path), checkpoint.metadata, payload=checkpoint.name.encode())
+        if checkpoint.hashed:
+            self.hash_cache[f"checkpoint/{checkpoint.name}.safetensors"] = {
+                "mtime": os.path.getmtime(path),
+                "sha256": _file_sha256(path),
+            }
+        CheckpointInfo(self, path, checkpoint.family).register()  # list_models (:153-180)
+
+    def sha256_from_cache(self, filename, title):
+        entry = self.hash_cache.get(title)
+        if entry is None or os.path.getmtime(filename) > entry["mtime"]:
+            return None
+        return entry["sha256"]
+
+    def sha256(self, filename, title):
+        cached = self.sha256_from_cache(filename, title)
+        if cached is not None:
+            return cached
+        if self.webui.opts.cmd_opts.no_hashing:
+            return None
+        self.hash_cache[title] = {"mtime": os.path.getmtime(filename), "sha256": _file_sha256(filename)}
+        return self.hash_cache[title]["sha256"]
+
+    def get_closet_checkpoint_match(self, search_string):
+        """:183-200: an exact id, else the shortest title containing it, with or without a [hash]."""
+        if not search_string:
+            return None
+        info = self.checkpoint_aliases.get(search_string)
+        if info is not None:
+            return info
+        for text in (search_string, re.sub(r"\s*\[[^]]+]\s*$", "", search_string)):
+            found = sorted((i for i in self.checkpoints_list.values() if text in i.title), key=lambda i: len(i.title))
+            if found:
+                return found[0]
+        return None
+
+    def select_checkpoint(self):
+        """:218-240: the selected checkpoint by exact id, else the first one listed."""
+        info = self.checkpoint_aliases.get(self.webui.opts.sd_model_checkpoint)
+        if info is not None:
+            return info
+        if not self.checkpoints_list:
+            raise FileNotFoundError("No checkpoints found.")
+        return next(iter(self.checkpoints_list.values()))
+
+    def reload_model_weights(self):
+        """:940-1000 and load_model_weights (:410-419): hashes it and makes it the selected one."""
+        info = self.select_checkpoint()
+        if self.sd_model is not None and self.sd_model.sd_checkpoint_info is info:
+            return self.sd_model
+        info.calculate_shorthash()
+        self.webui.opts.data["sd_model_checkpoint"] = info.title
+        self.sd_model = make_model(self.webui.flavor, info)
+        self.webui.shared.sd_model = self.sd_model
+        return self.sd_model
+
+    def module_attributes(self):
+        return {
+            "checkpoints_list": self.checkpoints_list,
+            "checkpoint_aliases": self.checkpoint_aliases,
+            "get_closet_checkpoint_match": self.get_closet_checkpoint_match,
+            "select_checkpoint": self.select_checkpoint,
+            "reload_model_weights": self.reload_model_weights,
+            "CheckpointInfo": CheckpointInfo,
+        }
+
+
+def _file_sha256(filename):
+    with open(filename, "rb") as file:
+        return hashlib.sha256(file.read()).hexdigest()

@@ -1,0 +1,139 @@
+// Opens a running WebUI in headless Chromium and checks the Clip skip accordion as a user sees it.
+// Run by tests/integration/test_browser.py:  node check_page.mjs SCENARIO URL SCREENSHOT_DIR METADATA_CHECKPOINT OTHER_CHECKPOINT
+// SCENARIO: "page" (header, global slider, paste, Auto), "save" (save 3 for the metadata checkpoint),
+// "after-restart" (the saved 3 is still there; the other checkpoint shows its own value).
+// Exits non-zero with the failed check on stderr; prints one line per check passed.
+import {chromium} from 'playwright-core';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+
+const [scenario, url, shots, metadataCheckpoint, otherCheckpoint] = process.argv.slice(2);
+const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+// Without the background-networking flags Chromium keeps dialling Google, which a closed network refuses.
+const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const TIMEOUT = 60_000;
+
+const accordion = (tab) => `#script_${tab}_clip_skip_clip_skip`;
+const header = (tab) => `${accordion(tab)} .clip-skip-effective`;
+
+async function headerIs(page, tab, text) {
+    await page.waitForFunction(
+        ([selector, expected]) => document.querySelector(selector)?.textContent === expected,
+        [header(tab), text], {timeout: TIMEOUT},
+    ).catch(async () => {
+        const actual = await page.locator(header(tab)).textContent().catch(() => '(no header)');
+        assert.fail(`${tab} header: expected "${text}", got "${actual}"`);
+    });
+    console.log(`ok: ${tab} header says "Clip skip ${text}"`);
+}
+
+/** The global slider that applies at once: A1111's quicksetting, or Forge's top bar (no elem_id). */
+async function globalSlider(page) {
+    const quick = page.locator('#quicksettings #setting_CLIP_stop_at_last_layers input[type=number]');
+    if (await quick.count()) return quick;
+    const id = await page.evaluate(() => window.gradio_config.components.find(
+        (c) => c.type === 'slider' && c.props?.label === 'Clip skip' && !c.props?.elem_id)?.id);
+    assert.ok(id, 'no global Clip skip slider in the quicksettings or the top bar');
+    return page.locator(`#component-${id} input[type=number]`);
+}
+
+async function setNumber(input, value) {
+    await input.fill(String(value));
+    await input.press('Enter');
+    await input.blur();
+}
+
+async function shot(locator, name) {
+    await locator.screenshot({path: path.join(shots, name)});
+    console.log(`screenshot: ${name}`);
+}
+
+async function chooseCheckpoint(page, name) {
+    await page.locator('#setting_sd_model_checkpoint input, .model_selection input').first().click();
+    // Exactly this file: one checkpoint's name can start another's.
+    const exact = new RegExp('(^|[\\s✓])' + name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&') + '\\.safetensors');
+    await page.locator('ul.options li, .options .item').filter({hasText: exact}).first().click();
+}
+
+/** The WebUI saved the global value: quick successive changes otherwise race in the host. */
+async function globalSaved(value) {
+    for (let tries = 0; tries < 60; tries++) {
+        const options = await (await fetch(`${url}/sdapi/v1/options`)).json();
+        if (Number(options.CLIP_stop_at_last_layers) === value) return;
+        await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    assert.fail(`the WebUI did not save the global Clip skip ${value}`);
+}
+
+async function checkPage(page) {
+    for (const tab of ['txt2img', 'img2img']) {
+        const label = await page.locator(`${accordion(tab)} .label-wrap span`).first().textContent();
+        assert.match(label, /Clip skip/, `${tab} accordion label`);
+        await headerIs(page, tab, '1 (global)');
+    }
+
+    const slider = await globalSlider(page);
+    await setNumber(slider, 2);
+    await headerIs(page, 'txt2img', '2 (global)');
+    await headerIs(page, 'img2img', '2 (global)');
+    await globalSaved(2);
+    await setNumber(slider, 1);
+    await headerIs(page, 'txt2img', '1 (global)');
+    await globalSaved(1);
+
+    await page.locator('#txt2img_prompt textarea').fill('a cat\nSteps: 20, Sampler: Euler, Seed: 1, Size: 512x512, Clip skip: 3');
+    await page.locator('#txt2img_tools #paste').click();
+    await headerIs(page, 'txt2img', '3 (this generation)');
+    assert.equal(await page.locator(`${accordion('txt2img')}-checkbox input`).isChecked(), true, 'paste turned the accordion on');
+    assert.equal(await page.locator(`${accordion('txt2img')}_value input[type=number]`).inputValue(), '3', 'paste set the slider');
+    console.log('ok: pasting "Clip skip: 3" turned the accordion on at 3');
+    await openAccordion(page);
+    await shot(page.locator(accordion('txt2img')), 'accordion-this-generation.png');
+
+    await page.locator(`${accordion('txt2img')}_auto input[type=checkbox]`).check();
+    await chooseCheckpoint(page, metadataCheckpoint);
+    await headerIs(page, 'txt2img', '2 (auto · from model metadata (ss_clip_skip))');
+    await shot(page.locator(accordion('txt2img')), 'accordion-auto.png');
+}
+
+async function openAccordion(page) {
+    const valueSlider = page.locator(`${accordion('txt2img')}_value`);
+    if (!(await valueSlider.isVisible())) await page.locator(`${accordion('txt2img')} .label-wrap`).click();
+    await valueSlider.waitFor({state: 'visible', timeout: TIMEOUT});
+}
+
+async function turnOnAuto(page) {
+    await page.locator(`${accordion('txt2img')}-visible-checkbox`).check();
+    await openAccordion(page);
+    await page.locator(`${accordion('txt2img')}_auto input[type=checkbox]`).check();
+}
+
+async function saveDefault(page) {
+    await chooseCheckpoint(page, metadataCheckpoint);
+    await turnOnAuto(page);
+    await headerIs(page, 'txt2img', '2 (auto · from model metadata (ss_clip_skip))');
+    await setNumber(page.locator(`${accordion('txt2img')}_value input[type=number]`), 3);
+    await page.locator(`${accordion('txt2img')}_save`).click();
+    await page.locator(`${accordion('txt2img')}_model_status`).filter({hasText: 'Saved Clip skip 3'}).first().waitFor({timeout: TIMEOUT});
+    await headerIs(page, 'txt2img', `3 (auto · saved for ${metadataCheckpoint})`);
+}
+
+async function afterRestart(page) {
+    await chooseCheckpoint(page, metadataCheckpoint);
+    await turnOnAuto(page);
+    await headerIs(page, 'txt2img', `3 (auto · saved for ${metadataCheckpoint})`);
+    await chooseCheckpoint(page, otherCheckpoint);
+    await headerIs(page, 'txt2img', '1 (auto · global setting)');
+}
+
+const SCENARIOS = {page: checkPage, save: saveDefault, 'after-restart': afterRestart};
+
+const browser = await chromium.launch({executablePath: CHROMIUM, args: FLAGS});
+try {
+    const page = await browser.newPage({viewport: {width: 1280, height: 900}});
+    await page.goto(url, {timeout: TIMEOUT});
+    await page.waitForSelector(header('txt2img'), {state: 'attached', timeout: TIMEOUT});
+    await SCENARIOS[scenario](page);
+} finally {
+    await browser.close();
+}

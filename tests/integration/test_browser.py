@@ -1,0 +1,90 @@
+"""The accordion in the real page, in headless Chromium driven by Playwright (tests/integration/browser).
+
+Needs Node with `npm ci` run in the repository (playwright-core) and Chromium (Debian's `chromium`,
+or CHROMIUM_PATH); skipped without them. Screenshots go to SD_WEBUI_SCREENSHOTS (default: a temp dir).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from .bodies import TXT2IMG, generation
+from .webui_server import REPOSITORY, WebUIServer
+
+SCRIPT = Path(__file__).parent / "browser" / "check_page.mjs"
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+# The global slider in the Quicksettings bar, as a user who changes it often would have it.
+QUICKSETTINGS = {"quicksettings_list": ["sd_model_checkpoint", "CLIP_stop_at_last_layers"]}
+
+
+def _missing() -> str | None:
+    if not shutil.which("node"):
+        return "node is not installed"
+    if not (REPOSITORY / "node_modules" / "playwright-core").is_dir():
+        return "run `npm ci` in the repository for playwright-core"
+    if not os.access(CHROMIUM, os.X_OK):
+        return f"no Chromium at {CHROMIUM} (set CHROMIUM_PATH)"
+    return None
+
+
+@pytest.fixture(scope="module")
+def browser_webui(request, webui_config, checkpoint, metadata_checkpoint, untouched_checkout):
+    if reason := _missing():
+        pytest.skip(f"browser test: {reason}")
+    server = WebUIServer(webui_config, checkpoint, settings=QUICKSETTINGS)
+    request.addfinalizer(server.stop)
+    return server.start()
+
+
+@pytest.fixture(scope="module")
+def in_browser(browser_webui, checkpoint, metadata_checkpoint):
+    screenshots = Path(os.environ.get("SD_WEBUI_SCREENSHOTS") or tempfile.mkdtemp(prefix="clip-skip-shots-"))
+    screenshots.mkdir(parents=True, exist_ok=True)
+
+    def run(scenario: str) -> str:
+        command = [
+            *("node", str(SCRIPT), scenario, browser_webui.url, str(screenshots)),
+            *(metadata_checkpoint.stem, checkpoint.stem),
+        ]
+        result = subprocess.run(command, cwd=REPOSITORY, capture_output=True, text=True, timeout=600)
+        print(result.stdout)
+        assert result.returncode == 0, f"{result.stderr}\n--- WebUI log ---\n{browser_webui.log_tail(40)}"
+        return result.stdout
+
+    return run
+
+
+def test_the_header_follows_the_global_slider_a_paste_and_auto(in_browser):
+    output = in_browser("page")
+    assert 'ok: img2img header says "Clip skip 2 (global)"' in output
+    assert "ok: pasting" in output
+    assert "Clip skip 2 (auto · from model metadata (ss_clip_skip))" in output
+
+
+def test_a_saved_default_beats_metadata_survives_a_restart_and_reaches_the_image(
+    in_browser, browser_webui, metadata_checkpoint, tmp_path
+):
+    in_browser("save")
+    browser_webui.restart()
+    in_browser("after-restart")
+
+    body = generation([True, 1, True], override_settings={"sd_model_checkpoint": metadata_checkpoint.name})
+    response = browser_webui.post(TXT2IMG, body)
+    assert response.status == 200, response.body
+    image = tmp_path / "auto.png"
+    image.write_bytes(response.images[0])
+    inspected = subprocess.run(
+        [sys.executable, "-m", "sd_webui_clip_skip", "inspect", str(image)],
+        cwd=REPOSITORY,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert inspected.stdout.strip() == f"{image}: Clip skip 3 (recorded)"

@@ -1,0 +1,81 @@
+"""What the loaded model makes of the value: shown under the image (p.comment) and logged, once per generation."""
+
+import logging
+
+import pytest
+
+from tests.fakewebui import CLIP_KEY, Checkpoint
+
+A1111_SD2 = "Clip skip has no effect on SD2 models in AUTOMATIC1111. SD2 always uses its penultimate layer."
+A1111_SDXL_OFF = (
+    "Clip skip has no effect on SDXL models in AUTOMATIC1111. "
+    "Turn on Settings › Stable Diffusion › Clip skip SDXL to apply it to CLIP-L."
+)
+A1111_SDXL_3 = "On SDXL, AUTOMATIC1111 applies Clip skip to CLIP-L only; CLIP-G keeps its default layer."
+A1111_REFINER = "Clip skip has no effect on SDXL refiner models in AUTOMATIC1111."
+FORGE_FLUX = "Clip skip has no effect on Flux models in Forge. Flux uses only CLIP-L's pooled output."
+FORGE_SDXL = "Forge treats Clip skip 1 and 2 alike on SDXL: both are the model's default; 3 and up skip further."
+
+
+def generate(make_webui, flavor, family, args=(True, 2), config=None, **job):
+    webui = make_webui(flavor=flavor, config=config or {CLIP_KEY: 1}, checkpoints=[Checkpoint("model", family)])
+    processed, _ = webui.txt2img(args, **job)
+    return webui, processed
+
+
+def logged(caplog, text):
+    return [r for r in caplog.records if r.getMessage() == text]
+
+
+@pytest.fixture(autouse=True)
+def _info_logs(caplog):
+    caplog.set_level(logging.INFO, logger="sd_webui_clip_skip")
+
+
+@pytest.mark.parametrize(
+    ("flavor", "family", "args", "notice"),
+    [
+        ("a1111", "SD2", (True, 2), A1111_SD2),
+        ("a1111", "SDXL refiner", (True, 2), A1111_REFINER),
+        ("forge", "Flux", (True, 2), FORGE_FLUX),
+        ("forge", "SDXL", (True, 1), FORGE_SDXL),
+        ("forge", "SDXL refiner", (True, 2), FORGE_SDXL.replace("SDXL", "SDXL refiner")),
+    ],
+)
+def test_a_notice_is_shown_under_the_image_and_logged_once(make_webui, caplog, flavor, family, args, notice):
+    webui, processed = generate(make_webui, flavor, family, args, n_iter=2, batch_size=2)
+    assert processed.comments == f"{notice}\n"
+    assert len(logged(caplog, notice)) == 1
+    webui.txt2img(args)
+    assert len(logged(caplog, notice)) == 2  # once per generation
+
+
+@pytest.mark.parametrize(
+    ("flavor", "family", "value"),
+    [("a1111", "SD1", 2), ("forge", "SD1", 2), ("forge", "SD2", 1), ("forge", "SD3", 2), ("forge", "SDXL", 3)],
+)
+def test_no_notice_where_the_value_means_what_it_does_on_sd1(make_webui, caplog, flavor, family, value):
+    _, processed = generate(make_webui, flavor, family, (True, value))
+    assert processed.comments == ""
+    assert [r for r in caplog.records if "Clip skip" in r.getMessage() and "effect" in r.getMessage()] == []
+
+
+def test_the_hires_value_gets_its_own_notice(make_webui):
+    _, processed = generate(make_webui, "forge", "SDXL", (True, 3, False, True, 1), enable_hr=True)
+    assert processed.comments == f"{FORGE_SDXL}\n"  # for 1 (hires), none for 3 (first pass)
+
+
+def test_off_says_nothing(make_webui, caplog):
+    _, processed = generate(make_webui, "a1111", "SD2", (False, 2))
+    assert processed.comments == ""
+    assert logged(caplog, A1111_SD2) == []
+
+
+def test_a1111_sdxl_without_clip_l_skip(make_webui):
+    _, processed = generate(make_webui, "a1111", "SDXL", (True, 2))
+    assert processed.comments == f"{A1111_SDXL_OFF}\n"
+
+
+def test_a1111_sdxl_with_clip_l_skip(make_webui):
+    _, processed = generate(make_webui, "a1111", "SDXL", (True, 3), config={CLIP_KEY: 1, "sdxl_clip_l_skip": True})
+    assert processed.comments == f"{A1111_SDXL_3}\n"
