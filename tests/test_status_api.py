@@ -107,3 +107,14 @@ def test_forge_notices_follow_the_checkpoint_the_header_asks_about(make_webui):
     status = client(webui).get(STATUS, params={"checkpoint": webui.opts.sd_model_checkpoint}).json()
     assert status["checkpoint"] == "flux"
     assert set(status["notices"]) == {str(v) for v in range(1, 13)}  # as it will be once the model is loaded
+
+
+def test_the_loaded_model_is_read_without_loading_or_waiting_for_one(make_webui):
+    """`shared.sd_model` would load a model, or wait for a load in progress (shared_items.py:172-175);
+    the header's status reads sd_models.model_data instead (sd_models.py:676-719)."""
+    import sys
+
+    webui = make_webui(flavor="a1111", checkpoints=[Checkpoint("model", "SD2")])
+    del sys.modules["modules.shared"].sd_model  # any access now fails, as a blocking one would
+    notices = client(webui).get(STATUS).json()["notices"]
+    assert sorted(notices, key=int) == [str(v) for v in range(1, 13)]

@@ -54,6 +54,15 @@ def checkpoint_ref(info: Any) -> CheckpointRef | None:
     )
 
 
+def _loaded_model() -> object:
+    """The loaded model or None, never waiting: `shared.sd_model` loads one, and waits for a load in
+    progress (shared_items.py:172-175), which would hold up the header's status request."""
+    from modules import sd_models, shared
+
+    data = getattr(sd_models, "model_data", None)
+    return data.sd_model if data is not None else getattr(shared, "sd_model", None)
+
+
 class A1111Host:
     def __init__(self, name: str = "AUTOMATIC1111") -> None:
         self.name = name
@@ -102,15 +111,13 @@ class A1111Host:
         if info is None:
             info = aliases.get(getattr(shared.opts, "sd_model_checkpoint", None))
         if info is None:
-            info = getattr(getattr(shared, "sd_model", None), "sd_checkpoint_info", None)
+            info = getattr(_loaded_model(), "sd_checkpoint_info", None)
         if hashed and info is not None and not getattr(info, "shorthash", None):
             info.calculate_shorthash()  # cached by the host in cache.json
         return checkpoint_ref(info)
 
     def model_family(self) -> ModelFamily:
-        from modules import shared
-
-        return model_family(getattr(shared, "sd_model", None))
+        return model_family(_loaded_model())
 
     def sdxl_clip_l_skip(self) -> bool:
         from modules import shared

@@ -152,6 +152,18 @@ def make_model(flavor, info):
     return model
 
 
+class ModelData:
+    """sd_models.py:676-719: `model_data.sd_model` is the loaded model or None, while
+    `shared.sd_model` loads one and waits for a load in progress (shared_items.py:172-175)."""
+
+    def __init__(self, models):
+        self.models = models
+
+    @property
+    def sd_model(self):
+        return self.models.sd_model
+
+
 @dataclass
 class SdModels:
     """The module's state and functions, over checkpoint files in `<data>/models/Stable-diffusion`."""
@@ -223,6 +235,7 @@ class SdModels:
 
     def module_attributes(self):
         return {
+            "model_data": ModelData(self),
             "checkpoints_list": self.checkpoints_list,
             "checkpoint_aliases": self.checkpoint_aliases,
             "get_closet_checkpoint_match": self.get_closet_checkpoint_match,

@@ -73,6 +73,9 @@ def test_a_saved_default_beats_metadata_survives_a_restart_and_reaches_the_image
 ):
     in_browser("save")
     browser_webui.restart()
+    # A1111 loads the model in the background after a start, and when that load ends it resets the
+    # checkpoint dropdown (sd_models.py:419): a choice made meanwhile is undone. Wait it out.
+    assert browser_webui.post(TXT2IMG, generation()).status == 200
     in_browser("after-restart")
 
     body = generation([True, 1, True], override_settings={"sd_model_checkpoint": metadata_checkpoint.name})

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import re
+from pathlib import Path
 
 import pytest
 
@@ -124,6 +126,8 @@ def test_xyz_plot_sweeps_1_to_4_over_the_accordion(webui, values):
     assert recorded(grid) is None  # one cell's value must not stand for the grid
     cell_pixels = [pixels(image) for image in plot.images[1:]]
     assert len(set(cell_pixels)) == 4
+    if screenshots := os.environ.get("SD_WEBUI_SCREENSHOTS"):
+        Path(screenshots, "xyz-clip-skip-1-4.png").write_bytes(plot.images[0])
 
 
 def test_xyz_plot_refuses_bad_axis_values_before_the_first_image(webui):

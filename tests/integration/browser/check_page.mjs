@@ -131,6 +131,11 @@ const SCENARIOS = {page: checkPage, save: saveDefault, 'after-restart': afterRes
 const browser = await chromium.launch({executablePath: CHROMIUM, args: FLAGS});
 try {
     const page = await browser.newPage({viewport: {width: 1280, height: 900}});
+    page.on('requestfinished', async (request) => { // what the header was told, for a failure's story
+        if (!request.url().includes('/clip-skip/v1/status')) return;
+        const response = await request.response();
+        console.log(`status: ${decodeURIComponent(request.url().split('?')[1] || '')} -> ${await response.text()}`);
+    });
     await page.goto(url, {timeout: TIMEOUT});
     await page.waitForSelector(header('txt2img'), {state: 'attached', timeout: TIMEOUT});
     await SCENARIOS[scenario](page);
