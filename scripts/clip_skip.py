@@ -22,7 +22,7 @@ if isinstance(host, UnsupportedHost):
     controller = None
 else:
     controller = ClipSkipController(host)
-    script_callbacks.on_app_started(on_app_started)
+    host.on_app_started(on_app_started, __file__)
     # Now, because with --nowebui the API builds the plot's UI before on_before_ui runs; the plot
     # normally loads first (the WebUI's own scripts/ come before extensions). Each registered
     # callback costs the WebUI an inspect.stack() (script_callbacks.py:127), so only when needed.

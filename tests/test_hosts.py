@@ -1,3 +1,5 @@
+import sys
+
 import pytest
 
 from sd_webui_clip_skip.hosts import UnsupportedHost, detect_host
@@ -52,3 +54,23 @@ def test_without_input_accordion_the_fallback_builds(make_webui, flavor):
         ("Hires clip skip", False),
         ("Hires clip skip value", 1),
     ]
+
+
+def test_app_started_is_registered_without_the_hosts_stack_walk(make_webui):
+    """A1111 1.9+ and Forge take the script's file name; otherwise each registration walks
+    inspect.stack() (script_callbacks.py:127-130), measured at ~0.15 s of startup."""
+    webui = make_webui()
+    assert webui.callbacks.registered["app_started"]
+    assert webui.callbacks.stack_inspections == []
+
+
+def test_app_started_on_a_host_without_the_filename_keyword(make_webui, monkeypatch):
+    webui = make_webui()
+    webui.callbacks.clear()
+
+    def old_add_callback(callbacks, fun):  # A1111 1.6-1.8 (script_callbacks.py:309)
+        raise AssertionError("the old signature has no keywords")
+
+    monkeypatch.setattr(sys.modules["modules.script_callbacks"], "add_callback", old_add_callback)
+    webui.load_extension()
+    assert len(webui.callbacks.registered["app_started"]) == 1

@@ -16,6 +16,9 @@ class Host(Protocol):
     def options(self) -> MutableMapping[str, object]:
         """The raw settings dict (`shared.opts.data`) that overrides are applied to."""
 
+    def on_app_started(self, callback: Callable[[Any, Any], None], script_file: str) -> None:
+        """Call `callback(demo, app)` once the WebUI's FastAPI app is up."""
+
     def clip_skip_in_effect(self) -> object:
         """The value the text encoder reads right now, default-filled like the host does."""
 

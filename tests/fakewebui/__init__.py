@@ -116,6 +116,8 @@ class FakeWebUI:
         self._add_module(
             "modules.script_callbacks",
             **{name: getattr(callbacks, name) for name in dir(callbacks) if name.startswith("on_")},
+            add_callback=callbacks.add_callback,
+            callback_map=callbacks.callback_map,
         )
         if self.input_accordion:
             accordion = _input_accordion_class()
