@@ -1,7 +1,7 @@
 // Opens a running WebUI in headless Chromium and checks the Clip skip accordion as a user sees it.
 // Run by tests/integration/test_browser.py:  node check_page.mjs SCENARIO URL SCREENSHOT_DIR METADATA_CHECKPOINT OTHER_CHECKPOINT
 // SCENARIO: "page" (header, global slider, paste, Auto), "save" (save 3 for the metadata checkpoint),
-// "after-restart" (the saved 3 is still there; the other checkpoint shows its own value).
+// "after-restart" (the other checkpoint shows its own value; the saved 3 is still there).
 // Exits non-zero with the failed check on stderr; prints one line per check passed.
 import {chromium} from 'playwright-core';
 import assert from 'node:assert/strict';
@@ -13,6 +13,7 @@ const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 const TIMEOUT = 60_000;
 
+const CHECKPOINT_DROPDOWN = '#setting_sd_model_checkpoint input, .model_selection input'; // A1111, Forge
 const accordion = (tab) => `#script_${tab}_clip_skip_clip_skip`;
 const header = (tab) => `${accordion(tab)} .clip-skip-effective`;
 
@@ -49,20 +50,28 @@ async function shot(locator, name) {
 }
 
 async function chooseCheckpoint(page, name) {
-    await page.locator('#setting_sd_model_checkpoint input, .model_selection input').first().click();
+    await page.locator(CHECKPOINT_DROPDOWN).first().click();
     // Exactly this file: one checkpoint's name can start another's.
     const exact = new RegExp('(^|[\\s✓])' + name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&') + '\\.safetensors');
     await page.locator('ul.options li, .options .item').filter({hasText: exact}).first().click();
+    // The WebUI switches (and loads) one checkpoint at a time; a second choice made meanwhile can be
+    // undone when the first load ends, so wait for the server to hold this one.
+    await untilOptions((options) => String(options.sd_model_checkpoint).startsWith(`${name}.safetensors`),
+        `the WebUI did not switch to ${name}`);
+}
+
+async function untilOptions(done, failure) {
+    for (let tries = 0; tries < 240; tries++) {
+        if (done(await (await fetch(`${url}/sdapi/v1/options`)).json())) return;
+        await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    assert.fail(failure);
 }
 
 /** The WebUI saved the global value: quick successive changes otherwise race in the host. */
 async function globalSaved(value) {
-    for (let tries = 0; tries < 60; tries++) {
-        const options = await (await fetch(`${url}/sdapi/v1/options`)).json();
-        if (Number(options.CLIP_stop_at_last_layers) === value) return;
-        await new Promise((resolve) => setTimeout(resolve, 500));
-    }
-    assert.fail(`the WebUI did not save the global Clip skip ${value}`);
+    await untilOptions((options) => Number(options.CLIP_stop_at_last_layers) === value,
+        `the WebUI did not save the global Clip skip ${value}`);
 }
 
 async function checkPage(page) {
@@ -118,12 +127,14 @@ async function saveDefault(page) {
     await headerIs(page, 'txt2img', `3 (auto · saved for ${metadataCheckpoint})`);
 }
 
+/** After a restart the WebUI holds its --ckpt checkpoint: the other one, with nothing saved. */
 async function afterRestart(page) {
-    await chooseCheckpoint(page, metadataCheckpoint);
+    const selected = await page.locator(CHECKPOINT_DROPDOWN).first().inputValue();
+    assert.ok(selected.startsWith(`${otherCheckpoint}.safetensors`), `selected after the restart: ${selected}`);
     await turnOnAuto(page);
-    await headerIs(page, 'txt2img', `3 (auto · saved for ${metadataCheckpoint})`);
-    await chooseCheckpoint(page, otherCheckpoint);
     await headerIs(page, 'txt2img', '1 (auto · global setting)');
+    await chooseCheckpoint(page, metadataCheckpoint);
+    await headerIs(page, 'txt2img', `3 (auto · saved for ${metadataCheckpoint})`);
 }
 
 const SCENARIOS = {page: checkPage, save: saveDefault, 'after-restart': afterRestart};
@@ -133,8 +144,8 @@ try {
     const page = await browser.newPage({viewport: {width: 1280, height: 900}});
     page.on('requestfinished', async (request) => { // what the header was told, for a failure's story
         if (!request.url().includes('/clip-skip/v1/status')) return;
-        const response = await request.response();
-        console.log(`status: ${decodeURIComponent(request.url().split('?')[1] || '')} -> ${await response.text()}`);
+        const body = await request.response().then((response) => response.text()).catch(() => '(page closed)');
+        console.log(`status: ${decodeURIComponent(request.url().split('?')[1] || '')} -> ${body}`);
     });
     await page.goto(url, {timeout: TIMEOUT});
     await page.waitForSelector(header('txt2img'), {state: 'attached', timeout: TIMEOUT});
