@@ -5,10 +5,11 @@ Shared by the hooks, the Save/Forget buttons and the status endpoint the header 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 from . import logger
-from .auto import AutoValue, resolve_auto
+from .auto import AutoValue, CheckpointRef, resolve_auto
 from .families import effect_notice
 from .hosts.base import Host
 from .model_defaults import DEFAULTS_FILENAME, ModelDefaults, ModelDefaultsError
@@ -29,16 +30,24 @@ class ModelAware:
 
     def auto(self, checkpoint_title: str | None = None) -> AutoValue | None:
         """Auto's value for the checkpoint a title names, else the selected one; None if there is none."""
+        return self._auto_for(self.host.checkpoint(checkpoint_title))
+
+    def _auto_for(self, checkpoint: CheckpointRef | None) -> AutoValue | None:
         try:
-            return resolve_auto(self.host.checkpoint(checkpoint_title), self.defaults, self.host.clip_skip_in_effect())
+            return resolve_auto(checkpoint, self.defaults, self.host.clip_skip_in_effect())
         except ClipSkipError as error:
             logger.warning("Auto Clip skip is unavailable: %s.", error)
             return None
 
     def notice(self, value: int) -> str | None:
         """What the loaded model makes of `value`, when that differs from SD1."""
-        family = self.host.model_family()
-        return effect_notice(self.host.kind, family, value, sdxl_clip_l_skip=self.host.sdxl_clip_l_skip())
+        return self._notices((value,)).get(value)
+
+    def _notices(self, values: Iterable[int]) -> dict[int, str]:
+        # The model and setting once, not per value: the header asks for all twelve.
+        family, clip_l = self.host.model_family(), self.host.sdxl_clip_l_skip()
+        notices = {value: effect_notice(self.host.kind, family, value, sdxl_clip_l_skip=clip_l) for value in values}
+        return {value: text for value, text in notices.items() if text}
 
     def status(self, checkpoint_title: str | None = None) -> dict[str, object]:
         """The JSON the accordion header shows (javascript/clip_skip.js)."""
@@ -46,13 +55,13 @@ class ModelAware:
             global_value = parse_clip_skip(self.host.clip_skip_in_effect(), source=SETTING_KEY)
         except ClipSkipError:
             global_value = None
-        auto = self.auto(checkpoint_title)
         checkpoint = self.host.checkpoint(checkpoint_title)
+        auto = self._auto_for(checkpoint)
         return {
             "global": global_value,
             "auto": auto and {"value": auto.value, "source": auto.source.value, "text": auto.reason},
             "checkpoint": checkpoint and checkpoint.name,
-            "notices": {str(value): text for value in ALL_VALUES if (text := self.notice(value))},
+            "notices": {str(value): text for value, text in self._notices(ALL_VALUES).items()},
         }
 
     def save_default(self, value: object) -> str:
