@@ -92,7 +92,9 @@
 
     // ---- the page -------------------------------------------------------------------------------
 
-    var state = {global: null, auto: null, notices: {}, requested: 0, applied: 0, timer: null};
+    // unreadable: the WebUI asks for API credentials (--api-auth), which the page does not have; the
+    // status route follows them (sd_webui_clip_skip/webui/status.py), so the header does without it.
+    var state = {global: null, auto: null, notices: {}, requested: 0, applied: 0, timer: null, unreadable: false};
     var tabs = []; // per tab: {header, notice, enabled, value, auto}
     var globalInput = null; // the live global slider, if the page has one
     var checkpointInput = null;
@@ -165,6 +167,7 @@
             auto: find('#' + id + '_auto input[type=checkbox]'),
         };
         var modelStatus = find('#' + id + '_model_status');
+        if (modelStatus && modelStatus.classList.contains('clip-skip-status-unreadable')) state.unreadable = true;
         if (modelStatus) new MutationObserver(requestStatus).observe(modelStatus, {childList: true, subtree: true, characterData: true});
         watch(controls.enabled, 'checked', render);
         watch(controls.value, 'value', render);
@@ -201,6 +204,7 @@
     }
 
     function requestStatus() {
+        if (state.unreadable) return;
         clearTimeout(state.timer);
         state.timer = setTimeout(fetchStatus, FETCH_DELAY_MS);
     }
@@ -210,6 +214,7 @@
         var checkpoint = checkpointInput && checkpointInput.value;
         var url = STATUS_URL + (checkpoint ? '?checkpoint=' + encodeURIComponent(checkpoint) : '');
         window.fetch(url, {headers: {Accept: 'application/json'}}).then(function(response) {
+            if (response.status === 401) state.unreadable = true; // asking again would get the same answer
             if (!response.ok) throw new Error(response.status);
             return response.json();
         }).then(function(json) {

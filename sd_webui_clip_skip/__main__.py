@@ -1,5 +1,5 @@
 import sys
 
-from .inspector import main
+from .inspector.cli import main
 
 sys.exit(main())

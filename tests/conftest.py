@@ -2,7 +2,9 @@ import logging
 
 import pytest
 
-from sd_webui_clip_skip import logger, model_defaults, model_metadata
+from sd_webui_clip_skip import logger
+from sd_webui_clip_skip.models import defaults as model_defaults
+from sd_webui_clip_skip.models import metadata as model_metadata
 from tests.fakewebui import FakeWebUI
 
 

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from sd_webui_clip_skip.api_guard import ArgsGuard, args_error, install
+from sd_webui_clip_skip.webui.api_guard import ArgsGuard, args_error, install
 
 
 def body(scripts, **extra):
@@ -78,16 +78,28 @@ async def echo_app(scope, receive, send):
     await send({"type": "http.response.body", "body": received})
 
 
-def test_the_guard_answers_422_and_never_calls_the_app():
+@pytest.mark.parametrize(
+    ("path", "refused_at"),
+    [
+        ("/sdapi/v1/txt2img", "/clip-skip/v1/refused"),
+        ("/sdapi/v1/img2img/", "/clip-skip/v1/refused"),
+        ("/subpath/sdapi/v1/txt2img", "/subpath/clip-skip/v1/refused"),
+    ],
+)
+def test_a_refused_request_goes_to_the_refusal_route_with_its_reason_never_to_the_generation_route(path, refused_at):
     called = []
 
     async def app(scope, receive, send):
         called.append(scope)
+        await echo_app(scope, receive, send)
 
-    status, answer = run_asgi(ArgsGuard(app), "/sdapi/v1/txt2img", body({"clip skip": {"args": [True, 0]}}))
-    assert status == 422
-    assert "must be an integer from 1 to 12, got 0" in json.loads(answer)["detail"]
-    assert called == []
+    payload = body({"clip skip": {"args": [True, 0]}})
+    assert run_asgi(ArgsGuard(app), path, payload) == (200, payload)
+    [scope] = called
+    assert scope["path"] == refused_at and scope["raw_path"] == refused_at.encode()
+    route, reason = scope["clip_skip.refusal"]
+    assert path.startswith(route) or path.rstrip("/").endswith(route.rstrip("/"))
+    assert "must be an integer from 1 to 12, got 0" in reason
 
 
 @pytest.mark.parametrize("path", ["/sdapi/v1/txt2img", "/sdapi/v1/img2img", "/sdapi/v1/options"])
@@ -106,29 +118,15 @@ fastapi = pytest.importorskip("fastapi")
 
 @pytest.fixture
 def http(webui):
-    """The fake API route behind a real FastAPI app that is already serving when the
-    extension's app_started callback installs the guard (webui.py:79-119)."""
-    from fastapi.responses import JSONResponse
+    """The fake WebUI's FastAPI app after startup ran the extension's app_started callback."""
     from fastapi.testclient import TestClient
 
-    from tests.fakewebui.api import HTTPError
+    from tests.fakewebui.http import fastapi_app
 
-    app = fastapi.FastAPI()
-
-    @app.post("/sdapi/v1/txt2img")
-    async def txt2img(request: fastapi.Request):
-        try:
-            result = webui.api_txt2img(await request.json())
-        except HTTPError as error:
-            return JSONResponse({"detail": error.detail}, status_code=error.status)
-        return {"info": result["info"], "infotexts": result["infotexts"]}
-
-    client = TestClient(app)
-    assert client.post("/sdapi/v1/txt2img", json={"prompt": "warm-up"}).status_code == 200
-    webui.callbacks.fire("app_started", None, app)
+    app = fastapi_app(webui)
     webui.callbacks.fire("app_started", None, app)  # a second call must not stack a second guard
     webui.encode_calls.clear()
-    return client, app
+    return TestClient(app), app
 
 
 def test_http_bad_args_get_422_naming_the_field_and_no_image(http, webui):
@@ -153,8 +151,8 @@ def test_http_good_args_generate(http, webui):
 
 def test_install_is_idempotent_on_a_fresh_app():
     app = fastapi.FastAPI()
-    install(app)
-    install(app)
+    install(app, [])
+    install(app, [])
     assert [entry.cls for entry in app.user_middleware].count(ArgsGuard) == 1
 
 
@@ -168,7 +166,7 @@ def test_install_never_calls_add_middleware_on_a_serving_app():
         raise RuntimeError("Cannot add middleware after an application has started")
 
     app.add_middleware = refuse
-    install(app)
+    install(app, [])
     assert app.middleware_stack is not None  # never a moment without a stack for the other thread
     layer, found = app.middleware_stack, False
     while layer is not None and not found:

@@ -1,7 +1,7 @@
 import pytest
 
-from sd_webui_clip_skip.args import ARGS, ScriptArgs, parse_script_args
-from sd_webui_clip_skip.values import ClipSkipError
+from sd_webui_clip_skip.rules.args import ARGS, ScriptArgs, parse_script_args
+from sd_webui_clip_skip.rules.values import ClipSkipError
 
 
 def test_args_are_read_by_position_and_missing_ones_keep_defaults():

@@ -2,10 +2,12 @@ import logging
 
 import pytest
 
-from sd_webui_clip_skip import model_defaults, model_metadata
-from sd_webui_clip_skip.auto import AutoSource, AutoValue, CheckpointRef, resolve_auto
-from sd_webui_clip_skip.model_defaults import DEFAULTS_FILENAME, ModelDefaults
-from sd_webui_clip_skip.values import ClipSkipError
+from sd_webui_clip_skip.host import CheckpointRef
+from sd_webui_clip_skip.models import defaults as model_defaults
+from sd_webui_clip_skip.models import metadata as model_metadata
+from sd_webui_clip_skip.models.auto import AutoSource, AutoValue, resolve_auto
+from sd_webui_clip_skip.models.defaults import DEFAULTS_FILENAME, ModelDefaults
+from sd_webui_clip_skip.rules.values import ClipSkipError
 from tests.samples.make_samples import write_safetensors
 
 

@@ -1,8 +1,9 @@
 import pytest
 
 from sd_webui_clip_skip import hosts
-from sd_webui_clip_skip.families import NOTICES, HostKind, ModelFamily, effect_notice
-from sd_webui_clip_skip.values import ClipSkipError
+from sd_webui_clip_skip.host import HostKind, ModelFamily
+from sd_webui_clip_skip.models.families import NOTICES, effect_notice
+from sd_webui_clip_skip.rules.values import ClipSkipError
 
 A1111, REFORGE, FORGE = HostKind.A1111, HostKind.REFORGE, HostKind.FORGE
 F = ModelFamily

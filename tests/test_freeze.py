@@ -1,6 +1,6 @@
 import pytest
 
-from sd_webui_clip_skip.freeze import freeze_reason
+from sd_webui_clip_skip.rules.freeze import freeze_reason
 
 SECTION = ("sd", "Stable Diffusion")
 

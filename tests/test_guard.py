@@ -3,7 +3,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from sd_webui_clip_skip.guard import JobState, SettingSnapshot, job_state, release_job
+from sd_webui_clip_skip.webui.guard import JobState, SettingSnapshot, job_state, release_job
 
 KEY = "CLIP_stop_at_last_layers"
 
@@ -25,7 +25,9 @@ def test_arming_twice_keeps_the_first_snapshot():
     job.arm(options)
     job.release()
     assert options == {KEY: 2}
-    assert not job.armed
+    options[KEY] = 3
+    job.release()  # nothing held any more
+    assert options == {KEY: 3}
 
 
 def test_release_takes_our_override_back_out_but_not_someone_elses():

@@ -2,7 +2,7 @@
 
 import pytest
 
-from sd_webui_clip_skip.api_guard import ArgsGuard
+from sd_webui_clip_skip.webui.api_guard import ArgsGuard
 from tests.fakewebui import CLIP_KEY
 from tests.fakewebui.infotext import NO_CHANGE, update
 from tests.fakewebui.processing import Processing

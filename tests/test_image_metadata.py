@@ -6,13 +6,13 @@ import piexif.helper
 import pytest
 from PIL import Image, PngImagePlugin
 
-from sd_webui_clip_skip.image_metadata import (
+from sd_webui_clip_skip.inspector.images import (
     ImageMetadataError,
     clip_skip_from_infotext,
     read_infotext,
     recorded_clip_skip,
 )
-from sd_webui_clip_skip.values import ClipSkipError
+from sd_webui_clip_skip.rules.values import ClipSkipError
 from tests.samples.make_samples import INFOTEXT, INFOTEXT_WITHOUT_CLIP_SKIP, save_like_webui
 
 UNICODE_INFOTEXT = (
@@ -162,6 +162,25 @@ def test_other_files_are_refused(tmp_path, content):
         read_infotext(path)
 
 
+REFUSED = "refused"
+
+
+def assert_reads_like_the_webui_or_refuses(path, content):
+    """A damaged or odd file: the same infotext as the WebUI reads, or a clear ImageMetadataError where
+    the WebUI's own reading fails; never another exception."""
+    path.write_bytes(content)
+    try:
+        expected = webui_read_info(path)
+    except Exception:
+        expected = REFUSED
+    try:
+        got = read_infotext(path)
+    except ImageMetadataError as error:
+        assert str(error).startswith(("malformed image metadata (", "not a PNG, JPEG or WebP image"))
+        got = REFUSED
+    assert got == expected
+
+
 def png_chunk(kind: bytes, data: bytes) -> bytes:
     return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
@@ -200,17 +219,14 @@ PNG_HEAD = b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 
         ),
     ],
 )
-def test_malformed_png_metadata_is_an_error(tmp_path, content):
-    path = tmp_path / "bad.png"
-    path.write_bytes(content)
-    with pytest.raises(ImageMetadataError, match="malformed image metadata"):
-        read_infotext(path)
+def test_damaged_png_metadata_reads_as_the_webui_reads_it_or_is_refused(tmp_path, content):
+    assert_reads_like_the_webui_or_refuses(tmp_path / "bad.png", content)
 
 
 def test_a_text_chunk_that_inflates_past_a_megabyte_is_refused(tmp_path):
     path = tmp_path / "bomb.png"
     path.write_bytes(PNG_HEAD + png_chunk(b"zTXt", b"parameters\0\0" + zlib.compress(b"a" * (1024 * 1024 + 1))))
-    with pytest.raises(ImageMetadataError, match="larger than 1048576 bytes"):
+    with pytest.raises(ImageMetadataError, match=r"malformed image metadata \(Decompressed Data Too Large\)"):
         read_infotext(path)
 
 
@@ -222,40 +238,35 @@ def test_a_text_chunk_that_inflates_past_a_megabyte_is_refused(tmp_path):
         pytest.param(b"\xff\xd8\xff\xe1\0", id="truncated-length"),
     ],
 )
-def test_malformed_jpeg_metadata_is_an_error(tmp_path, content):
-    path = tmp_path / "bad.jpg"
-    path.write_bytes(content)
-    with pytest.raises(ImageMetadataError, match="malformed image metadata"):
-        read_infotext(path)
+def test_damaged_jpeg_metadata_reads_as_the_webui_reads_it_or_is_refused(tmp_path, content):
+    assert_reads_like_the_webui_or_refuses(tmp_path / "bad.jpg", content)
 
 
-def test_jpeg_fill_bytes_stray_bytes_and_markers_without_length_are_skipped(tmp_path):
+def test_a_jpeg_with_fill_bytes_stray_bytes_and_markers_without_length_reads_as_in_the_webui(tmp_path):
     comment = INFOTEXT.encode()
     content = b"\xff\xd8" + b"\x00\xff\xff\xff\x01" + b"\xff\xd0" + b"\xff\xfe" + struct.pack(">H", len(comment) + 2)
-    path = tmp_path / "odd.jpg"
-    path.write_bytes(content + comment + b"\xff\xd9")
-    assert read_infotext(path) == INFOTEXT
+    assert_reads_like_the_webui_or_refuses(tmp_path / "odd.jpg", content + comment + b"\xff\xd9")
 
 
-def test_metadata_after_the_start_of_scan_is_not_read(tmp_path):
+def test_a_jpeg_comment_after_the_start_of_scan_reads_as_in_the_webui(tmp_path):
     comment = INFOTEXT.encode()
-    path = tmp_path / "late.jpg"
-    path.write_bytes(b"\xff\xd8\xff\xda" + b"\xff\xfe" + struct.pack(">H", len(comment) + 2) + comment)
-    assert read_infotext(path) is None
+    assert_reads_like_the_webui_or_refuses(
+        tmp_path / "late.jpg", b"\xff\xd8\xff\xda" + b"\xff\xfe" + struct.pack(">H", len(comment) + 2) + comment
+    )
 
 
-def test_webp_chunks_of_odd_length_are_padded(tmp_path):
+def test_a_webp_with_odd_length_chunks_reads_as_in_the_webui(tmp_path):
     exif = exif_with_user_comment(piexif.helper.UserComment.dump("after padding", encoding="ascii"))[6:]
     chunks = b"ABCD" + struct.pack("<I", 3) + b"xyz\0" + b"EXIF" + struct.pack("<I", len(exif)) + exif
-    path = tmp_path / "i.webp"
-    path.write_bytes(b"RIFF" + struct.pack("<I", 4 + len(chunks)) + b"WEBP" + chunks)
-    assert read_infotext(path) == "after padding"
+    assert_reads_like_the_webui_or_refuses(
+        tmp_path / "i.webp", b"RIFF" + struct.pack("<I", 4 + len(chunks)) + b"WEBP" + chunks
+    )
 
 
-def test_an_empty_webp_exif_chunk_is_no_exif(tmp_path):
-    path = tmp_path / "i.webp"
-    path.write_bytes(b"RIFF" + struct.pack("<I", 12) + b"WEBP" + b"EXIF" + struct.pack("<I", 0))
-    assert read_infotext(path) is None
+def test_a_webp_with_an_empty_exif_chunk_reads_as_in_the_webui(tmp_path):
+    assert_reads_like_the_webui_or_refuses(
+        tmp_path / "i.webp", b"RIFF" + struct.pack("<I", 12) + b"WEBP" + b"EXIF" + struct.pack("<I", 0)
+    )
 
 
 # -- the parameters line ------------------------------------------------------------------------

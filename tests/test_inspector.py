@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from sd_webui_clip_skip.inspector import inspect, main
+from sd_webui_clip_skip.inspector.cli import NEEDS_PILLOW, inspect, main
 from tests.samples.make_samples import make_samples, save_like_webui, write_safetensors
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -21,10 +21,11 @@ SAMPLE_LINES = [
 ]
 
 
-def run_cli(*args, cwd=ROOT):
-    # -S: no site-packages, so the inspector must run with nothing but Python's standard library.
+def run_cli(*args, cwd=ROOT, without_site_packages=False):
+    # -S: no site-packages, so no Pillow: the Python of a machine without a WebUI.
+    flags = ["-S"] if without_site_packages else []
     return subprocess.run(
-        [sys.executable, "-S", "-m", "sd_webui_clip_skip", *args], cwd=cwd, capture_output=True, text=True
+        [sys.executable, *flags, "-m", "sd_webui_clip_skip", *args], cwd=cwd, capture_output=True, text=True
     )
 
 
@@ -46,8 +47,18 @@ def test_the_samples_stay_small():
     assert all(path.stat().st_size < 4096 for path in (ROOT / SAMPLES).rglob("*.*") if path.suffix != ".py")
 
 
-def test_the_whole_package_imports_with_the_standard_library_only():
-    modules = "auto families image_metadata inspector loras model_defaults model_metadata".split()
+def test_without_pillow_models_are_read_and_each_image_says_what_is_missing():
+    result = run_cli("inspect", str(SAMPLES / "images"), str(SAMPLES / "models"), without_site_packages=True)
+    assert (result.returncode, result.stderr) == (0, "")
+    images = [line.split(":")[0] for line in SAMPLE_LINES if line.startswith("images/")]
+    assert result.stdout.splitlines() == [
+        *(f"{SAMPLES}/{name}: skipped: {NEEDS_PILLOW}" for name in images),
+        *(f"{SAMPLES}/{line}" for line in SAMPLE_LINES if line.startswith("models/")),
+    ]
+
+
+def test_the_rules_models_and_inspector_import_with_the_standard_library_only():
+    modules = "rules.args rules.paste rules.precedence rules.xyz models.model_aware inspector.cli host".split()
     code = "; ".join(f"import sd_webui_clip_skip.{m}" for m in modules)
     result = subprocess.run([sys.executable, "-S", "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert (result.returncode, result.stderr) == (0, "")

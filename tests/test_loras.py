@@ -1,6 +1,6 @@
 import pytest
 
-from sd_webui_clip_skip.loras import lora_hint, lora_names
+from sd_webui_clip_skip.models.loras import lora_hint, lora_names
 
 
 @pytest.mark.parametrize(

@@ -8,8 +8,8 @@ import threading
 
 import pytest
 
-from sd_webui_clip_skip import model_defaults
-from sd_webui_clip_skip.model_defaults import (
+from sd_webui_clip_skip.models import defaults as model_defaults
+from sd_webui_clip_skip.models.defaults import (
     DEFAULTS_FILENAME,
     ModelDefaults,
     ModelDefaultsError,

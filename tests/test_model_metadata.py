@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from sd_webui_clip_skip import model_metadata
-from sd_webui_clip_skip.model_metadata import (
+from sd_webui_clip_skip.models import metadata as model_metadata
+from sd_webui_clip_skip.models.metadata import (
     MAX_HEADER_BYTES,
     MetadataClipSkip,
     MetadataError,

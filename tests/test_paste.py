@@ -1,6 +1,6 @@
 import pytest
 
-from sd_webui_clip_skip.paste import PASTE_CLIP_SKIP, PASTE_ENABLED, pasted_clip_skip, pasted_enabled
+from sd_webui_clip_skip.rules.paste import PASTE_CLIP_SKIP, PASTE_ENABLED, pasted_clip_skip, pasted_enabled
 
 
 def test_the_targets_are_the_infotext_label_for_the_host():

@@ -49,11 +49,21 @@ def test_bad_values_leave_the_controls_and_the_rest_still_pastes(webui, bad, cap
     assert "must be an integer from 1 to 12" in caplog.text
 
 
-def test_the_users_infotext_skip_pasting_setting_is_respected(webui):
+@pytest.mark.parametrize("with_hires", [True, False], ids=["hires-in-infotext", "no-hires-in-infotext"])
+def test_the_users_infotext_skip_pasting_setting_is_respected(webui, with_hires):
     webui.opts.data["infotext_skip_pasting"] = ["Clip skip", "Hires clip skip"]
-    text = PNG_TEXT.format(value=2).replace("Version", "Hires clip skip: 3, Version")
-    (enabled, value, auto, _, hires_value), _ = our_updates(webui, text)
-    assert (enabled, value, auto, hires_value) == (NO_CHANGE, NO_CHANGE, NO_CHANGE, NO_CHANGE)
+    text = PNG_TEXT.format(value=2)
+    if with_hires:
+        text = text.replace("Version", "Hires clip skip: 3, Version")
+    controls, _ = our_updates(webui, text)
+    assert controls == [NO_CHANGE] * 5  # the hires checkbox too: a skipped key feeds no control
+
+
+def test_skipping_only_hires_clip_skip_still_pastes_clip_skip(webui):
+    webui.opts.data["infotext_skip_pasting"] = ["Hires clip skip"]
+    (enabled, value, auto, hires, hires_value), _ = our_updates(webui, PNG_TEXT.format(value=2))
+    assert (enabled, value, auto) == (update(True), update(2.0), update(False))
+    assert (hires, hires_value) == (NO_CHANGE, NO_CHANGE)
 
 
 def test_img2img_paste(webui):

@@ -88,7 +88,7 @@ def test_a_failure_inside_answers_an_empty_status_and_is_logged(sd1, monkeypatch
 
 
 def test_the_api_guard_is_installed_by_the_same_callback(sd1):
-    from sd_webui_clip_skip.api_guard import ArgsGuard
+    from sd_webui_clip_skip.webui.api_guard import ArgsGuard
 
     app = fastapi_app(sd1)
     assert [entry.cls for entry in app.user_middleware].count(ArgsGuard) == 1

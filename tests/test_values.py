@@ -2,7 +2,7 @@ import math
 
 import pytest
 
-from sd_webui_clip_skip.values import ClipSkipError, parse_clip_skip
+from sd_webui_clip_skip.rules.values import ClipSkipError, parse_clip_skip
 
 
 @pytest.mark.parametrize(

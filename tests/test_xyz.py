@@ -4,7 +4,7 @@ import sys
 
 import pytest
 
-from sd_webui_clip_skip.xyz import AxisValueError, parse_axis_values
+from sd_webui_clip_skip.rules.xyz import AxisValueError, parse_axis_values
 from tests.fakewebui import CLIP_KEY, Checkpoint, FakeWebUI
 from tests.fakewebui.xyz import process_axis
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from importlib.util import find_spec
 
-from .base import Host
+from ..host import Host
 
 
 @dataclass(frozen=True)

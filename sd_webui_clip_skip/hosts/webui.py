@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import inspect
 import os
-from collections.abc import Callable, MutableMapping
+from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
-from ..auto import CheckpointRef
-from ..families import HostKind, ModelFamily
-from ..freeze import freeze_reason
-from ..values import SETTING_KEY
+from ..host import CheckpointRef, HostKind, ModelFamily, Settings
+from ..rules.freeze import freeze_reason
+from ..rules.values import SETTING_KEY
+from ..webui.guard import holding
+
+_GUARDED_SAVE = "clip_skip_guards_saves"
 
 # Forge names its engines by class (backend/diffusion_engine/*.py); the A1111 flags come first.
 _FORGE_ENGINES = {
@@ -69,7 +71,7 @@ class A1111Host:
         self.name = name
         self.kind = HostKind(name)
 
-    def options(self) -> MutableMapping[str, object]:
+    def options(self) -> Settings:
         from modules import shared
 
         return shared.opts.data
@@ -103,6 +105,13 @@ class A1111Host:
             frozen_keys=getattr(cmd_opts, "freeze_specific_settings", None),
             section=getattr(info, "section", None),
         )
+
+    def infotext_skip_pasting(self) -> Collection[str]:
+        """The setting parse_generation_parameters drops keys by (A1111 82a973c0 infotext_utils.py)."""
+        from modules import shared
+
+        skipped = getattr(shared.opts, "infotext_skip_pasting", None)
+        return [key for key in skipped if isinstance(key, str)] if isinstance(skipped, list) else []
 
     def input_accordion(self) -> Callable[..., Any] | None:
         try:
@@ -159,22 +168,68 @@ class A1111Host:
 
     def recompute_hires_conds(self, p: Any, clip_skip: int) -> None:
         """Encode the hires prompts again at `clip_skip`: the host encoded them before `before_hr`
-        (processing.py:1440-1445; Forge :1506-1509) and keys its cond cache on the setting (:460-491)."""
+        (A1111 82a973c0 processing.py:StableDiffusionProcessingTxt2Img.sample; Forge dfdcbab6 alike) and
+        keys its cond cache on the setting (processing.py:StableDiffusionProcessing.get_conds_with_caching)."""
         from modules import devices, shared
 
-        data = shared.opts.data
-        had, previous = SETTING_KEY in data, data.get(SETTING_KEY)
         first_pass_conds = p.hr_c, p.hr_uc
-        data[SETTING_KEY] = clip_skip
-        try:
-            p.hr_c = p.hr_uc = None  # calculate_hr_conds returns early while hr_c is set (:1500)
-            with devices.autocast():
-                p.calculate_hr_conds()
-        except BaseException:
-            p.hr_c, p.hr_uc = first_pass_conds  # the hires pass still has conds to sample with
-            raise
-        finally:
-            if had:
-                data[SETTING_KEY] = previous
-            else:
-                data.pop(SETTING_KEY, None)
+        with holding(shared.opts.data, clip_skip):
+            try:
+                p.hr_c = p.hr_uc = None  # calculate_hr_conds returns early while hr_c is set
+                with devices.autocast():
+                    p.calculate_hr_conds()
+            except BaseException:
+                p.hr_c, p.hr_uc = first_pass_conds  # the hires pass still has conds to sample with
+                raise
+
+    def guard_settings_saves(self, substitute: Callable[[Settings], Settings]) -> None:
+        """Every writer of config.json calls `shared.opts.save(filename)`, which dumps `self.data` (A1111
+        82a973c0 options.py:Options.save; Forge dfdcbab6 the same): the host's own save runs on a view of
+        the settings whose `data` is `substitute(data)`, once per options object."""
+        from modules import shared
+
+        opts = shared.opts
+        if getattr(opts.save, _GUARDED_SAVE, False):
+            return
+        host_save = type(opts).save
+
+        def save(filename: str, *args: Any, **kwargs: Any) -> Any:
+            return host_save(_SettingsView(opts, substitute(opts.data)), filename, *args, **kwargs)
+
+        setattr(save, _GUARDED_SAVE, True)
+        opts.save = save  # an instance attribute: Options.__setattr__ passes names that are no setting
+
+    def api_auth_enabled(self) -> bool:
+        from modules import shared
+
+        return bool(getattr(shared.cmd_opts, "api_auth", None))
+
+    def api_auth_dependencies(self, app: Any) -> Sequence[Any]:
+        """The dependencies of the host's own txt2img route: `Depends(Api.auth)` with --api-auth (A1111
+        82a973c0 api/api.py:Api.add_api_route; Forge dfdcbab6 the same). With --api-auth but no API
+        (no --api) there is nothing to borrow, so every request is refused."""
+        for route in getattr(app, "routes", ()):
+            if getattr(route, "path", None) == "/sdapi/v1/txt2img":
+                return list(getattr(route, "dependencies", ()))
+        if not self.api_auth_enabled():
+            return []
+        from fastapi import Depends
+
+        return [Depends(_refuse_without_host_api)]
+
+
+class _SettingsView:
+    """The host's options object with other `data`, for the host's own save to write."""
+
+    def __init__(self, opts: Any, data: Settings) -> None:
+        self.__dict__["_opts"] = opts
+        self.__dict__["data"] = data
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.__dict__["_opts"], name)
+
+
+def _refuse_without_host_api() -> None:
+    from fastapi import HTTPException
+
+    raise HTTPException(status_code=401, detail="--api-auth is set but the WebUI's API is off (--api)")

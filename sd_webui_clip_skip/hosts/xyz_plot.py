@@ -10,7 +10,7 @@ import inspect
 from typing import Any
 
 from .. import logger
-from ..xyz import (
+from ..rules.xyz import (
     AXIS_COST,
     AXIS_LABEL,
     apply_axis_value,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import importlib.machinery
 import importlib.util
+import json
 import shutil
 import sys
 import tempfile
@@ -79,6 +80,7 @@ class FakeWebUI:
             data_path = tempfile.mkdtemp(prefix="fakewebui-")
             weakref.finalize(self, shutil.rmtree, data_path, True)
         self.data_path = str(data_path)
+        self.config_filename = str(Path(data_path) / "config.json")  # shared.py: cmd_opts.ui_settings_file
         models_path = Path(data_path) / "models"
         self.sd_models = models.SdModels(self, str(models_path / "Stable-diffusion"))
         self.networks = networks.make_module(models_path / "Lora")
@@ -91,6 +93,8 @@ class FakeWebUI:
         if checkpoints:
             self.sd_models.reload_model_weights()
         self.fail_while_sampling = False
+        self.meanwhile = []
+        """Calls made while a job encodes and samples: what the UI's and the API's other threads do."""
         self.interrupt_after_first_batch = False
         self.input_accordion = input_accordion
         self._module_names = []
@@ -230,9 +234,25 @@ class FakeWebUI:
         info = self.sd_models.get_closet_checkpoint_match(name)
         self.opts.set("sd_model_checkpoint", info.title)
         if self.flavor == "forge":
-            self.opts.save()
+            self.opts.save(self.config_filename)
         else:
             self.sd_models.reload_model_weights()
+
+    def save_settings(self, **changes):
+        """Whatever saves the settings: Apply settings (ui_settings.py:run_settings), a quicksetting
+        (ui_settings.py:run_settings_single), POST /sdapi/v1/options (api.py:Api.set_config), Forge's top
+        bar (main_entry.py): `opts.set` for each change, then `opts.save(config_filename)`."""
+        for key, value in changes.items():
+            self.opts.set(key, value)
+        self.opts.save(self.config_filename)
+
+    def saved_config(self):
+        with open(self.config_filename, encoding="utf8") as file:
+            return json.load(file)
+
+    def restarted(self, **kwargs):
+        """A new WebUI process on the same data directory: config.json is all it remembers."""
+        return FakeWebUI(flavor=self.flavor, config=self.saved_config(), data_path=self.data_path, **kwargs)
 
     @property
     def loaded_checkpoint(self):

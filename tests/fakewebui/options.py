@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 
@@ -30,7 +31,12 @@ class Options:
     )
     cmd_opts: SimpleNamespace = field(
         default_factory=lambda: SimpleNamespace(
-            freeze_settings=False, freeze_settings_in_sections=None, freeze_specific_settings=None, no_hashing=False
+            freeze_settings=False,
+            freeze_settings_in_sections=None,
+            freeze_specific_settings=None,
+            no_hashing=False,
+            api_auth=None,
+            cors_allow_origins=None,
         )
     )
     saves: int = 0
@@ -66,5 +72,10 @@ class Options:
             return None
         return type(self.data_labels[key].default)(value)
 
-    def save(self):
+    def save(self, filename):
+        """options.py:Options.save: every writer of config.json (Apply settings, quicksettings, the API's
+        POST /sdapi/v1/options, Forge's top bar) dumps `self.data` whole."""
+        assert not self.cmd_opts.freeze_settings, "saving settings is disabled"
+        with open(filename, "w", encoding="utf8") as file:
+            json.dump(self.data, file, indent=4, ensure_ascii=False)
         self.saves += 1

@@ -136,6 +136,8 @@ def encode(webui, prompts):
     hidden_states = [f"layer {i}" for i in range(13)]
     layer = hidden_states[-n] if n > 1 else hidden_states[-1]
     webui.encode_calls.append((tuple(prompts), n))
+    for elsewhere in webui.meanwhile:
+        elsewhere()
     return (tuple(prompts), layer)
 
 
@@ -202,6 +204,8 @@ def process_images_inner(webui, p):
         if p.scripts is not None:
             p.scripts.run_hook("process_batch", p)
         p.setup_conds()  # :966
+        for elsewhere in webui.meanwhile:  # other threads go on while a job samples (settings saves)
+            elsewhere()
         if webui.fail_while_sampling:
             raise RuntimeError("sampling failed")
         hr_layer = sample_hr_pass(webui, p) if getattr(p, "enable_hr", False) else None

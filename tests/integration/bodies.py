@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sd_webui_clip_skip.args import SCRIPT_TITLE
+from sd_webui_clip_skip.rules.args import SCRIPT_TITLE
 
 TXT2IMG = "/sdapi/v1/txt2img"
 IMG2IMG = "/sdapi/v1/img2img"

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from sd_webui_clip_skip.args import ARGS
-from sd_webui_clip_skip.values import SETTING_KEY
+from sd_webui_clip_skip.rules.args import ARGS
+from sd_webui_clip_skip.rules.values import SETTING_KEY
 
 from .bodies import IMG2IMG, SCRIPT_NAME, TXT2IMG, XYZ_SCRIPT_NAME, generation, xyz_args
 from .webui_server import Response, WebUIServer, pixels, png_parameters

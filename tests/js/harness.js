@@ -19,7 +19,7 @@ const accordionId = (tab) => `script_${tab}_clip_skip_clip_skip`;
  * (it puts the visible checkbox first in the label's span). Taken from the pages of A1111 v1.10.1
  * (gradio 3.41: the header is a div) and Forge (gradio 4.40: the header is a button).
  */
-function tabMarkup(tab, gradio, {auto = true, hires = tab === 'txt2img'} = {}) {
+function tabMarkup(tab, gradio, {auto = true, hires = tab === 'txt2img', statusUnreadable = false} = {}) {
     const id = accordionId(tab);
     const wrap = gradio === 4 ? 'button' : 'div';
     const slider = (elemId, label) => `
@@ -37,6 +37,7 @@ function tabMarkup(tab, gradio, {auto = true, hires = tab === 'txt2img'} = {}) {
         <div style="display: none;"><div class="gap"><div class="form">
           ${slider(`${id}_value`, 'Clip skip value')}
           ${auto ? checkbox(`${id}_auto`, 'Auto (per model)') : ''}
+          <div id="${id}_model_status" class="block gradio-markdown${statusUnreadable ? ' clip-skip-status-unreadable' : ''}"><div class="prose"></div></div>
           ${hires ? checkbox(`${id}_hires`, 'Hires clip skip') + slider(`${id}_hires_value`, 'Hires clip skip value') : ''}
         </div></div></div>
       </div>`;

@@ -230,3 +230,26 @@ test('works without the Auto checkbox (an older server side)', async () => {
     page.type(SEL.value(), 2);
     assert.equal(page.header(), '2 (this generation)');
 });
+
+test('--api-auth: a page marked unreadable never asks the status route, and the header still works', async () => {
+    const page = await ready({tabOptions: {txt2img: {statusUnreadable: true}}, responses: [AUTO_SAVED]});
+    assert.equal(page.header(), '2 (global)');
+    page.clickEnabled();
+    page.gradioSets(SEL.auto(), 'checked', true);
+    page.setOpts({CLIP_stop_at_last_layers: 3});
+    await page.wait();
+    assert.equal(page.header(), '(auto)');
+    assert.equal(page.requests.length, 0);
+});
+
+test('a 401 from the status route stops the asking', async () => {
+    const page = await ready({responses: [{status: 401, body: {detail: 'Not authenticated'}}]});
+    assert.equal(page.requests.length, 1);
+    page.clickEnabled();
+    page.gradioSets(SEL.auto(), 'checked', true);
+    page.setOpts({CLIP_stop_at_last_layers: 3});
+    await page.wait();
+    assert.equal(page.requests.length, 1);
+    assert.equal(page.header(), '(auto)');
+    assert.deepEqual(page.consoleCalls, []);
+});

@@ -15,8 +15,8 @@ from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import logger
-from .values import ClipSkipError, parse_clip_skip
+from .. import logger
+from ..rules.values import ClipSkipError, parse_clip_skip
 
 SAFETENSORS_SUFFIX = ".safetensors"
 # The safetensors library's own limit (MAX_HEADER_SIZE); a larger length is a corrupt or hostile file.

@@ -5,22 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-from .model_defaults import ModelDefaults
-from .model_metadata import model_clip_skip
-from .values import SETTING_KEY, parse_clip_skip
+from ..host import CheckpointRef
+from ..rules.values import SETTING_KEY, parse_clip_skip
+from .defaults import ModelDefaults
+from .metadata import model_clip_skip
 
 
 class AutoSource(Enum):
     SAVED = "saved"
     METADATA = "metadata"
     GLOBAL = "global"
-
-
-@dataclass(frozen=True)
-class CheckpointRef:
-    name: str
-    hash: str | None = None
-    path: str | None = None
 
 
 @dataclass(frozen=True)

@@ -1,22 +1,27 @@
 """Refuses API generation requests whose Clip skip args are invalid, before any image is made.
 
-The host swallows exceptions raised in script hooks (modules/scripts.py: every runner
-call is wrapped in try/except + errors.report) and would generate anyway, so the check
-sits in front of the API as a plain ASGI middleware and answers HTTP 422.
+The host swallows exceptions raised in script hooks (A1111 82a973c0 scripts.py:ScriptRunner, every
+call wrapped in try/except + errors.report) and would generate anyway, so the check sits in the API's
+middleware as a plain ASGI middleware. A refused request is not answered there but handed, with its
+reason, to a route of ours that carries the host's own API dependencies: the host's --api-auth check
+answers 401 first, and the host's CORS and GZip middleware, which sit outside, wrap the 422.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations`: FastAPI reads the refusal route's annotations at runtime.
 
 import json
 import re
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from typing import Any
 
-from . import logger
-from .args import SCRIPT_TITLE, parse_script_args
-from .values import ClipSkipError
+from .. import logger
+from ..rules.args import SCRIPT_TITLE, parse_script_args
+from ..rules.values import ClipSkipError
 
 GENERATION_PATHS = ("/sdapi/v1/txt2img", "/sdapi/v1/img2img")
+REFUSAL_PATH = "/clip-skip/v1/refused"
+_REFUSAL = "clip_skip.refusal"
+"""The scope key that carries the reason; a request without it (from outside) finds no route."""
 _MENTIONS_SCRIPT = re.compile(re.escape(SCRIPT_TITLE.encode()), re.IGNORECASE)
 
 Scope = MutableMapping[str, Any]
@@ -58,7 +63,8 @@ class ArgsGuard:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if not _is_generation_request(scope):
+        path = _generation_path(scope)
+        if path is None:
             await self.app(scope, receive, send)
             return
         body, disconnected = await _read_body(receive)
@@ -68,32 +74,51 @@ class ArgsGuard:
         if error is None:
             await self.app(scope, _replay(body, receive), send)
             return
-        logger.warning("Refused %s: %s.", scope["path"], error)
-        await _send_json(send, 422, {"error": "Invalid Clip skip args", "detail": error})
+        prefix = str(scope["path"])[: -len(path)]  # keeps a root path or --subpath in front
+        refused = {**scope, "path": prefix + REFUSAL_PATH, "raw_path": (prefix + REFUSAL_PATH).encode()}
+        refused[_REFUSAL] = (path, error)
+        await self.app(refused, _replay(body, receive), send)
 
 
-def install(app: Any) -> None:
-    """Put the guard in front of the WebUI's FastAPI app (once per app).
+def install(app: Any, dependencies: Sequence[Any]) -> None:
+    """Put the guard into the WebUI's FastAPI app (once per app), with its refusal route behind `dependencies`.
 
     The server already answers requests in another thread (gradio's launch starts uvicorn before
-    the host calls app_started, webui.py:100-119), so a request can build Starlette's middleware
-    stack at any moment; `add_middleware` then raises and the WebUI exits. Instead the guard joins
-    the list and a complete stack is built here and swapped in with one assignment.
+    the host calls app_started, A1111 82a973c0 webui.py:webui), so a request can build Starlette's
+    middleware stack at any moment; `add_middleware` then raises and the WebUI exits. Instead the guard
+    joins the list innermost (inside the host's CORS and GZip) and a complete stack is built here and
+    swapped in with one assignment.
     """
+    from fastapi.responses import JSONResponse
     from starlette.middleware import Middleware
+    from starlette.requests import Request
 
     if any(getattr(entry, "cls", None) is ArgsGuard for entry in app.user_middleware):
         return
-    app.user_middleware.insert(0, Middleware(ArgsGuard))
+
+    def refuse(request: Request) -> JSONResponse:
+        refusal = request.scope.get(_REFUSAL)
+        if refusal is None:
+            return JSONResponse({"detail": "Not Found"}, status_code=404)
+        path, error = refusal
+        logger.warning("Refused %s: %s.", path, error)
+        return JSONResponse({"error": "Invalid Clip skip args", "detail": error}, status_code=422)
+
+    app.add_api_route(REFUSAL_PATH, refuse, methods=["POST"], dependencies=list(dependencies), include_in_schema=False)
+    app.user_middleware.append(Middleware(ArgsGuard))
     app.middleware_stack = app.build_middleware_stack()
 
 
-def _is_generation_request(scope: Scope) -> bool:
-    return (
-        scope.get("type") == "http"
-        and scope.get("method") == "POST"
-        and str(scope.get("path", "")).rstrip("/").endswith(GENERATION_PATHS)
-    )
+def _generation_path(scope: Scope) -> str | None:
+    """Which generation route a request is for, as the path ends ("/sdapi/v1/txt2img"), else None."""
+    if scope.get("type") != "http" or scope.get("method") != "POST":
+        return None
+    path = str(scope.get("path", ""))
+    trimmed = path.rstrip("/")
+    for route in GENERATION_PATHS:
+        if trimmed.endswith(route):
+            return route + path[len(trimmed) :]
+    return None
 
 
 async def _read_body(receive: Receive) -> tuple[bytes, bool]:
@@ -118,10 +143,3 @@ def _replay(body: bytes, receive: Receive) -> Receive:
         return {"type": "http.request", "body": body, "more_body": False}
 
     return replay
-
-
-async def _send_json(send: Send, status: int, payload: dict[str, str]) -> None:
-    body = json.dumps(payload).encode()
-    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})

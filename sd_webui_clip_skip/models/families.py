@@ -13,28 +13,9 @@ Read from the hosts' text encoders (research notes host-webui-internals.md §1, 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
 
-from .values import MAXIMUM, MINIMUM, parse_clip_skip
-
-
-class ModelFamily(Enum):
-    SD1 = "SD1"
-    SD2 = "SD2"
-    SDXL = "SDXL"
-    SDXL_REFINER = "SDXL refiner"
-    SD3 = "SD3"
-    FLUX = "Flux"
-    UNKNOWN = "unknown"
-
-
-class HostKind(Enum):
-    """Values are the names hosts.detect_host gives."""
-
-    A1111 = "AUTOMATIC1111"
-    REFORGE = "reForge"
-    FORGE = "Forge"
-
+from ..host import HostKind, ModelFamily
+from ..rules.values import MAXIMUM, MINIMUM, parse_clip_skip
 
 ALL = range(MINIMUM, MAXIMUM + 1)
 

@@ -1,6 +1,7 @@
 """`python -m sd_webui_clip_skip inspect PATH...`: the Clip skip recorded in images and model files.
 
-Runs with nothing but Python: it reads files with the standard library and imports no WebUI.
+Runs without a WebUI: model files are read with the standard library, images with Pillow (which every
+WebUI ships); without Pillow each image is reported as skipped with one line saying so.
 """
 
 from __future__ import annotations
@@ -10,11 +11,12 @@ import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from .image_metadata import ImageMetadataError, read_infotext, recorded_clip_skip
-from .model_metadata import SAFETENSORS_SUFFIX, MetadataError, clip_skip_from_metadata, read_safetensors_metadata
-from .values import DEFAULT, ClipSkipError
+from ..models.metadata import SAFETENSORS_SUFFIX, MetadataError, clip_skip_from_metadata, read_safetensors_metadata
+from ..rules.values import DEFAULT, ClipSkipError
+from .images import ImageMetadataError, read_infotext, recorded_clip_skip
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")
+NEEDS_PILLOW = "reading images needs Pillow, which this Python does not have (python -m pip install Pillow)"
 
 
 def describe(path: Path) -> str:
@@ -28,6 +30,8 @@ def describe(path: Path) -> str:
             return f"{path}: {_describe_image(path)}"
     except (OSError, MetadataError, ImageMetadataError, ClipSkipError) as error:
         return f"{path}: skipped: {_reason(error)}"
+    except ImportError:
+        return f"{path}: skipped: {NEEDS_PILLOW}"
     return f"{path}: skipped: not an image or a .safetensors file"
 
 

@@ -1,6 +1,6 @@
 """What the extension knows about the checkpoint: Auto's value, saved defaults, per-family notices.
 
-Shared by the hooks, the Save/Forget buttons and the status endpoint the header reads.
+Shared by the hooks, the Save/Forget buttons and the status route the header reads (webui/status.py).
 """
 
 from __future__ import annotations
@@ -8,12 +8,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from . import logger
-from .auto import AutoValue, CheckpointRef, resolve_auto
+from .. import logger
+from ..host import CheckpointRef, Host
+from ..rules.values import ClipSkipError
+from .auto import AutoValue, resolve_auto
+from .defaults import DEFAULTS_FILENAME, ModelDefaults, ModelDefaultsError
 from .families import effect_notice
-from .hosts.base import Host
-from .model_defaults import DEFAULTS_FILENAME, ModelDefaults, ModelDefaultsError
-from .values import ALL_VALUES, SETTING_KEY, ClipSkipError, parse_clip_skip
 
 
 class ModelAware:
@@ -30,9 +30,9 @@ class ModelAware:
 
     def auto(self, checkpoint_title: str | None = None) -> AutoValue | None:
         """Auto's value for the checkpoint a title names, else the selected one; None if there is none."""
-        return self._auto_for(self.host.checkpoint(checkpoint_title))
+        return self.auto_for(self.host.checkpoint(checkpoint_title))
 
-    def _auto_for(self, checkpoint: CheckpointRef | None) -> AutoValue | None:
+    def auto_for(self, checkpoint: CheckpointRef | None) -> AutoValue | None:
         try:
             return resolve_auto(checkpoint, self.defaults, self.host.clip_skip_in_effect())
         except ClipSkipError as error:
@@ -41,28 +41,13 @@ class ModelAware:
 
     def notice(self, value: int) -> str | None:
         """What the loaded model makes of `value`, when that differs from SD1."""
-        return self._notices((value,)).get(value)
+        return self.notices((value,)).get(value)
 
-    def _notices(self, values: Iterable[int]) -> dict[int, str]:
+    def notices(self, values: Iterable[int]) -> dict[int, str]:
         # The model and setting once, not per value: the header asks for all twelve.
         family, clip_l = self.host.model_family(), self.host.sdxl_clip_l_skip()
         notices = {value: effect_notice(self.host.kind, family, value, sdxl_clip_l_skip=clip_l) for value in values}
         return {value: text for value, text in notices.items() if text}
-
-    def status(self, checkpoint_title: str | None = None) -> dict[str, object]:
-        """The JSON the accordion header shows (javascript/clip_skip.js)."""
-        try:
-            global_value = parse_clip_skip(self.host.clip_skip_in_effect(), source=SETTING_KEY)
-        except ClipSkipError:
-            global_value = None
-        checkpoint = self.host.checkpoint(checkpoint_title)
-        auto = self._auto_for(checkpoint)
-        return {
-            "global": global_value,
-            "auto": auto and {"value": auto.value, "source": auto.source.value, "text": auto.reason},
-            "checkpoint": checkpoint and checkpoint.name,
-            "notices": {str(value): text for value, text in self._notices(ALL_VALUES).items()},
-        }
 
     def save_default(self, value: object) -> str:
         checkpoint = self.host.checkpoint(hashed=True)

@@ -9,9 +9,9 @@ the label and a function therefore gets the value *and* stops the global overrid
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 
-from . import logger
+from .. import logger
 from .values import HIRES_INFOTEXT_KEY, INFOTEXT_KEY, ClipSkipError, parse_clip_skip
 
 Params = Mapping[str, object]
@@ -61,15 +61,22 @@ def pasted_hires_clip_skip(params: Params) -> int | None:
     return _pasted(params, HIRES_INFOTEXT_KEY, report=True)
 
 
-def pasted_hires_enabled(params: Params) -> bool | None:
-    """On with a valid value; off when the image had none (its hires pass used the first pass's value)."""
+def pasted_hires_enabled(params: Params, skipped: Collection[str] = ()) -> bool | None:
+    """On with a valid value; off when the image had none (its hires pass used the first pass's value).
+    A key the user skips (`skipped`, their "Infotext: skip pasting") is missing too, but changes nothing."""
+    if HIRES_INFOTEXT_KEY in skipped:
+        return None
     if HIRES_INFOTEXT_KEY not in params:
         return False
     return True if _pasted(params, HIRES_INFOTEXT_KEY, report=False) is not None else None
 
 
+def paste_hires_enabled(skipped_keys: Callable[[], Collection[str]]) -> PasteTarget:
+    """The hires checkbox's target; `skipped_keys` reads the user's setting at paste time."""
+    return PasteTarget(HIRES_INFOTEXT_KEY, lambda params: pasted_hires_enabled(params, skipped_keys()))
+
+
 PASTE_ENABLED = PasteTarget(INFOTEXT_KEY, pasted_enabled)
 PASTE_CLIP_SKIP = PasteTarget(INFOTEXT_KEY, pasted_clip_skip)
 PASTE_AUTO = PasteTarget(INFOTEXT_KEY, pasted_auto)
-PASTE_HIRES_ENABLED = PasteTarget(HIRES_INFOTEXT_KEY, pasted_hires_enabled)
 PASTE_HIRES_CLIP_SKIP = PasteTarget(HIRES_INFOTEXT_KEY, pasted_hires_clip_skip)

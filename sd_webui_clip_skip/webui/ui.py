@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
 import gradio as gr
 
-from .args import ARGS
-from .paste import PASTE_AUTO, PASTE_CLIP_SKIP, PASTE_ENABLED, PASTE_HIRES_CLIP_SKIP, PASTE_HIRES_ENABLED
-from .values import DEFAULT, INFOTEXT_KEY, MAXIMUM, MINIMUM
+from ..rules.args import ARGS
+from ..rules.paste import PASTE_AUTO, PASTE_CLIP_SKIP, PASTE_ENABLED, PASTE_HIRES_CLIP_SKIP, paste_hires_enabled
+from ..rules.values import DEFAULT, INFOTEXT_KEY, MAXIMUM, MINIMUM
 
 SAVE_LABEL = "Save for this checkpoint"
 CLEAR_LABEL = "Forget saved"
+STATUS_UNREADABLE_CLASS = "clip-skip-status-unreadable"  # read by javascript/clip_skip.js
 
 
 @dataclass(frozen=True)
@@ -38,17 +39,20 @@ def build_controls(
     *,
     is_img2img: bool,
     actions: ModelDefaultActions,
+    skipped_paste_keys: Callable[[], Collection[str]] = tuple,
+    status_readable: bool = True,
 ) -> Controls:
-    """Create the components inside the current gradio Blocks; no other side effects,
-    because the API builds them again to learn the default args (api.py:315-333)."""
+    """Create the components inside the current gradio Blocks; no other side effects, because the API
+    builds them again to learn the default args (A1111 82a973c0 api/api.py:Api.init_default_script_args).
+    `status_readable` False (--api-auth) tells the page not to ask the status route (webui/status.py)."""
     enabled_spec = ARGS[0]
     if input_accordion is not None:
         with input_accordion(False, label=enabled_spec.label, elem_id=elem_id("clip_skip")) as enabled:
-            body = _accordion_body(elem_id, is_img2img, actions)
+            body = _accordion_body(elem_id, is_img2img, actions, status_readable)
     else:  # a plain accordion with a checkbox where the host has no InputAccordion
         with gr.Accordion(enabled_spec.label, open=False, elem_id=elem_id("clip_skip")):
             enabled = gr.Checkbox(False, label=enabled_spec.label, elem_id=elem_id("clip_skip_enabled"))
-            body = _accordion_body(elem_id, is_img2img, actions)
+            body = _accordion_body(elem_id, is_img2img, actions, status_readable)
     clip_skip, auto, hires, hires_clip_skip = body
     return Controls(
         inputs=[enabled, clip_skip, auto, hires, hires_clip_skip],
@@ -56,7 +60,7 @@ def build_controls(
             (enabled, PASTE_ENABLED),
             (clip_skip, PASTE_CLIP_SKIP),
             (auto, PASTE_AUTO),
-            (hires, PASTE_HIRES_ENABLED),
+            (hires, paste_hires_enabled(skipped_paste_keys)),
             (hires_clip_skip, PASTE_HIRES_CLIP_SKIP),
         ],
         # "Send to img2img/txt2img" copies these components across tabs by label.
@@ -64,7 +68,9 @@ def build_controls(
     )
 
 
-def _accordion_body(elem_id: Callable[[str], str], is_img2img: bool, actions: ModelDefaultActions) -> tuple:
+def _accordion_body(
+    elem_id: Callable[[str], str], is_img2img: bool, actions: ModelDefaultActions, status_readable: bool
+) -> tuple[Any, Any, Any, Any]:
     _, value_spec, auto_spec, hires_spec, hires_value_spec = ARGS
     with gr.Row():
         clip_skip = _slider(value_spec.label, elem_id("clip_skip_value"))
@@ -72,7 +78,8 @@ def _accordion_body(elem_id: Callable[[str], str], is_img2img: bool, actions: Mo
     with gr.Row():
         save = gr.Button(SAVE_LABEL, size="sm", elem_id=elem_id("clip_skip_save"))
         clear = gr.Button(CLEAR_LABEL, size="sm", elem_id=elem_id("clip_skip_clear"))
-    status = gr.Markdown("", elem_id=elem_id("clip_skip_model_status"))
+    classes = [] if status_readable else [STATUS_UNREADABLE_CLASS]
+    status = gr.Markdown("", elem_id=elem_id("clip_skip_model_status"), elem_classes=classes)
     save.click(fn=actions.save, inputs=[clip_skip], outputs=[status])
     clear.click(fn=actions.clear, inputs=[clip_skip], outputs=[status])
     # img2img has no hires pass; the components exist so both tabs take the same positional args.

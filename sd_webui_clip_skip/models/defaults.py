@@ -20,8 +20,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from . import logger
-from .values import ClipSkipError, parse_clip_skip
+from .. import logger
+from ..rules.values import ClipSkipError, parse_clip_skip
 
 try:
     import fcntl

@@ -1,0 +1,111 @@
+"""The infotext the WebUI stores in an image, and its Clip skip, read as the WebUI reads them, with Pillow.
+
+A1111 82a973c0 writes it (images.py:save_image_with_geninfo) as a PNG text chunk "parameters", and in
+JPEG and WebP as the EXIF UserComment made by piexif.helper.UserComment.dump(text, encoding="unicode").
+It reads it back (images.py:read_info_from_image) from Pillow's `image.info`: "parameters", replaced by
+a non-empty EXIF UserComment when the image has EXIF, else a JPEG comment. The EXIF is read here with
+Pillow's own parser, so the inspector needs nothing but Pillow; the UserComment's 8-byte codec prefix is
+decoded as piexif.helper.UserComment.load decodes it, and any other prefix as UTF-8, as the WebUI does.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import zlib
+from typing import TYPE_CHECKING
+
+from ..rules.values import DEFAULT, INFOTEXT_KEY, parse_clip_skip
+
+if TYPE_CHECKING:
+    from PIL.Image import Image
+
+INFOTEXT_CHUNK = "parameters"
+FORMATS = ("PNG", "JPEG", "WEBP")
+# A "key: value" pair of the parameters line; values may be JSON-quoted (A1111 82a973c0 infotext_utils.py:re_param).
+_PARAM = re.compile(r'\s*(\w[\w \-/]+):\s*("(?:\\.|[^\\"])+"|[^,]*)(?:,|$)')
+# piexif.helper.UserComment's prefixes and codecs.
+_USER_COMMENT_CODECS = {b"ASCII\0\0\0": "ascii", b"JIS\0\0\0\0\0": "shift_jis", b"UNICODE\0": "utf_16_be"}
+_EXIF_IFD = 0x8769
+_USER_COMMENT = 0x9286
+
+
+class ImageMetadataError(ValueError):
+    """An image whose metadata cannot be read."""
+
+
+def read_infotext(path: str | os.PathLike[str]) -> str | None:
+    """The image's infotext, None when it has none.
+
+    Raises ImageMetadataError for a file that is not a PNG, JPEG or WebP or is malformed, OSError when
+    unreadable, ImportError without Pillow.
+    """
+    from PIL import Image, UnidentifiedImageError
+
+    with open(path, "rb") as file:
+        try:
+            with Image.open(file, formats=FORMATS) as image:
+                return _infotext(image)
+        except UnidentifiedImageError:
+            raise ImageMetadataError("not a PNG, JPEG or WebP image") from None
+        except (SyntaxError, ValueError, EOFError, zlib.error, Image.DecompressionBombError) as error:
+            raise ImageMetadataError(f"malformed image metadata ({error})") from None
+        except OSError as error:
+            if error.errno is not None:
+                raise  # the file, not its content
+            raise ImageMetadataError(f"malformed image metadata ({error})") from None
+
+
+def _infotext(image: Image) -> str | None:
+    if image.format == "PNG":
+        image.load()  # text chunks after the image data are read with it, as the WebUI's loaded image has them
+    info = image.info or {}
+    parameters = info.get(INFOTEXT_CHUNK)
+    if "exif" in info:
+        exif = image.getexif().get_ifd(_EXIF_IFD)
+        return _decode_user_comment(exif.get(_USER_COMMENT, b"")) or parameters
+    if "comment" in info:
+        comment = info["comment"]
+        return comment.decode("utf-8", errors="ignore") if isinstance(comment, bytes) else str(comment)
+    return parameters
+
+
+def _decode_user_comment(raw: object) -> str:
+    if isinstance(raw, str):  # Pillow decodes some layouts itself
+        return raw
+    if not isinstance(raw, bytes):
+        return ""
+    codec = _USER_COMMENT_CODECS.get(raw[:8])
+    if codec is None:
+        return raw.decode("utf-8", errors="ignore")
+    return raw[8:].decode(codec, errors="replace")
+
+
+def recorded_clip_skip(infotext: str) -> int | None:
+    """The `Clip skip` of the infotext's parameters line, None when it has none.
+
+    Raises ClipSkipError for a value that is not a Clip skip.
+    """
+    # The parameters line is the last one, when it has at least 3 pairs (infotext_utils.py:254-276).
+    last = infotext.strip().split("\n")[-1]
+    pairs = _PARAM.findall(last)
+    value = dict(pairs).get(INFOTEXT_KEY, "") if len(pairs) >= 3 else ""
+    if not value:  # the WebUI drops an empty value (v[0] raises inside its try) and then fills in 1
+        return None
+    if value[0] == '"' and value[-1] == '"':
+        value = _unquote(value)
+    return parse_clip_skip(value, source=f"The recorded '{INFOTEXT_KEY}'")
+
+
+def clip_skip_from_infotext(infotext: str) -> int:
+    """The Clip skip the WebUI reads from the infotext: the recorded one, else 1 (infotext_utils.py:303-305)."""
+    recorded = recorded_clip_skip(infotext)
+    return DEFAULT if recorded is None else recorded
+
+
+def _unquote(value: str) -> str:
+    try:
+        return json.loads(value)
+    except json.JSONDecodeError:
+        return value

@@ -1,0 +1,98 @@
+"""Which Clip skip a generation uses: the one decision, made once per job (and per X/Y/Z cell).
+
+Highest first: an X/Y/Z cell's value; an override already on the job (API `override_settings`, the
+Override settings box); the accordion's value when it is on (Auto's, in Auto mode); the global setting.
+With the accordion off and no cell there is nothing to do: the host's own behaviour stays untouched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from enum import Enum
+
+from .args import ScriptArgs
+from .values import SETTING_KEY
+
+
+class Source(Enum):
+    AXIS = "X/Y/Z plot"
+    JOB_OVERRIDE = "override settings"
+    EXTENSION = "this generation"
+
+
+@dataclass(frozen=True)
+class AutoChoice:
+    """What Auto found for the job's checkpoint, and where from ("saved for animeModelV3")."""
+
+    value: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class Apply:
+    """The job uses `value`; the extension records it in the infotext and restores the global value."""
+
+    source: Source
+    value: object
+    """What the host will apply: an int the extension chose, or whatever the job already carried."""
+    guard: bool
+    """Restore the global value afterwards; False only for a job override asked to stay."""
+    hires: int | None = None
+    """The hires-fix pass's own value, when the accordion asks for one and the job has a hires pass."""
+    auto: AutoChoice | None = None
+    superseded: int | None = None
+    """The accordion's value when a job override outranks it (the console says so)."""
+
+    @property
+    def writes_override(self) -> bool:
+        """True when the value is the extension's to put into `p.override_settings` (and take out)."""
+        return self.source is not Source.JOB_OVERRIDE
+
+
+@dataclass(frozen=True)
+class Refuse:
+    """Nothing is applied, for a reason the console must show."""
+
+    reason: str
+
+
+Decision = Apply | Refuse | None
+"""None: nothing to do."""
+
+
+def decide(
+    args: ScriptArgs,
+    *,
+    axis: int | None,
+    overrides: Mapping[str, object],
+    restore_afterwards: bool,
+    frozen: str | None,
+    has_hires_pass: bool,
+    auto: Callable[[], AutoChoice | None],
+) -> Decision:
+    """The job's Clip skip. `auto` is only called when Auto's value can matter; `frozen` is why the host
+    would refuse any override of the setting (--freeze-settings), or None."""
+    if axis is None and not args.enabled:
+        return None
+    if frozen:
+        return Refuse(f"Clip skip {axis or ('auto' if args.auto else args.clip_skip)} was not applied: {frozen}")
+    hires = args.hires_clip_skip if args.enabled and args.hires and has_hires_pass else None
+    if axis is not None:  # each cell wins, whatever the accordion says
+        return Apply(Source.AXIS, axis, guard=True, hires=hires)
+    if SETTING_KEY in overrides:
+        value = overrides[SETTING_KEY]
+        own = None if args.auto else args.clip_skip
+        return Apply(
+            Source.JOB_OVERRIDE,
+            value,
+            guard=restore_afterwards,
+            hires=hires,
+            superseded=own if own != value else None,
+        )
+    if not args.auto:
+        return Apply(Source.EXTENSION, args.clip_skip, guard=True, hires=hires)
+    found = auto()
+    if found is None:
+        return Refuse("Clip skip was not applied: Auto found no value")
+    return Apply(Source.EXTENSION, found.value, guard=True, hires=hires, auto=found)
