@@ -18,7 +18,7 @@ else:
     controller = start(host, __file__)
     # Now, because with --nowebui the API builds the plot's UI before on_before_ui runs; the plot
     # normally loads first (the WebUI's own scripts/ come before extensions). Each registered
-    # callback costs the WebUI an inspect.stack() (script_callbacks.py:127), so only when needed.
+    # callback costs the WebUI an inspect.stack() (script_callbacks.py:add_callback), so only when needed.
     if not register_axis():
         script_callbacks.on_before_ui(register_axis)
 

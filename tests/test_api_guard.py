@@ -5,7 +5,8 @@ import json
 
 import pytest
 
-from sd_webui_clip_skip.webui.api_guard import ArgsGuard, args_error, install
+from sd_webui_clip_skip.rules.api_request import CheckedRequest
+from sd_webui_clip_skip.webui.api_guard import ArgsGuard, check_body, install
 
 
 def body(scripts, **extra):
@@ -29,7 +30,7 @@ def body(scripts, **extra):
     ],
 )
 def test_invalid_args_are_explained(scripts, words):
-    assert words in args_error(body(scripts))
+    assert words in check_body(body(scripts)).error
 
 
 @pytest.mark.parametrize(
@@ -45,7 +46,7 @@ def test_invalid_args_are_explained(scripts, words):
     ],
 )
 def test_valid_absent_or_foreign_args_pass(payload):
-    assert args_error(payload) is None
+    assert check_body(payload) == CheckedRequest()
 
 
 def run_asgi(app, path, payload, method="POST", chunks=2):
@@ -158,7 +159,7 @@ def test_install_is_idempotent_on_a_fresh_app():
 
 def test_install_never_calls_add_middleware_on_a_serving_app():
     """The server thread may already have built the stack (gradio launches uvicorn before the host
-    calls app_started, webui.py:100-119); Starlette's add_middleware then raises."""
+    calls app_started, A1111 82a973c0 webui.py:webui); Starlette's add_middleware then raises."""
     app = fastapi.FastAPI()
     app.middleware_stack = app.build_middleware_stack()  # a request came in already
 
@@ -173,3 +174,33 @@ def test_install_never_calls_add_middleware_on_a_serving_app():
         found = isinstance(layer, ArgsGuard)
         layer = getattr(layer, "app", None)
     assert found
+
+
+def test_http_a_top_level_clip_skip_generates_at_that_value_and_changes_nothing_global(http, webui):
+    client, _ = http
+    answer = client.post("/sdapi/v1/txt2img", json={"prompt": "a cat", "clip_skip": 2})
+    assert answer.status_code == 200
+    assert "Clip skip: 2" in answer.json()["infotexts"][0]
+    assert webui.global_clip_skip == 1 and webui.encode_calls[-1][1] == 2
+
+
+def test_http_override_settings_outrank_a_top_level_clip_skip(http, webui):
+    client, _ = http
+    request = {"clip_skip": 2, "override_settings": {"CLIP_stop_at_last_layers": 4}}
+    assert "Clip skip: 4" in client.post("/sdapi/v1/txt2img", json=request).json()["infotexts"][0]
+
+
+@pytest.mark.parametrize("value", [0, 13, "abc", 2.7, None])
+def test_http_a_bad_top_level_clip_skip_gets_422_naming_it(http, webui, value):
+    client, _ = http
+    answer = client.post("/sdapi/v1/txt2img", json={"prompt": "a cat", "clip_skip": value})
+    assert answer.status_code == 422
+    assert answer.json()["detail"].startswith("clip_skip must be an integer from 1 to 12")
+    assert webui.encode_calls == []
+
+
+def test_http_a_conflict_gets_422(http, webui):
+    client, _ = http
+    request = {"clip_skip": 2, "alwayson_scripts": {"clip skip": {"args": [True, 3]}}}
+    answer = client.post("/sdapi/v1/txt2img", json=request)
+    assert answer.status_code == 422 and "ask for different values" in answer.json()["detail"]

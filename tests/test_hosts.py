@@ -58,7 +58,7 @@ def test_without_input_accordion_the_fallback_builds(make_webui, flavor):
 
 def test_app_started_is_registered_without_the_hosts_stack_walk(make_webui):
     """A1111 1.9+ and Forge take the script's file name; otherwise each registration walks
-    inspect.stack() (script_callbacks.py:127-130), measured at ~0.15 s of startup."""
+    inspect.stack() (A1111 82a973c0 script_callbacks.py:add_callback), measured at ~0.15 s of startup."""
     webui = make_webui()
     assert webui.callbacks.registered["app_started"]
     assert webui.callbacks.stack_inspections == []
@@ -68,7 +68,7 @@ def test_app_started_on_a_host_without_the_filename_keyword(make_webui, monkeypa
     webui = make_webui()
     webui.callbacks.clear()
 
-    def old_add_callback(callbacks, fun):  # A1111 1.6-1.8 (script_callbacks.py:309)
+    def old_add_callback(callbacks, fun):  # A1111 1.6-1.8 (v1.6.0 5ef669de script_callbacks.py:add_callback)
         raise AssertionError("the old signature has no keywords")
 
     monkeypatch.setattr(sys.modules["modules.script_callbacks"], "add_callback", old_add_callback)

@@ -21,7 +21,7 @@ UNICODE_INFOTEXT = (
 
 
 def webui_read_info(path):
-    """A1111 1.10.1 modules/images.py:777-801 (read_info_from_image), on Pillow and piexif."""
+    """A1111 1.10.1 82a973c0 modules/images.py:read_info_from_image, on Pillow and piexif."""
     with Image.open(path) as image:
         image.load()
         items = (image.info or {}).copy()

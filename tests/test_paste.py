@@ -1,31 +1,105 @@
+import logging
+
 import pytest
 
-from sd_webui_clip_skip.rules.paste import PASTE_CLIP_SKIP, PASTE_ENABLED, pasted_clip_skip, pasted_enabled
+from sd_webui_clip_skip.rules.infotext import parameters, recorded_value
+from sd_webui_clip_skip.rules.paste import paste_targets, pasted_clip_skip
+
+TARGETS = paste_targets()
 
 
 def test_the_targets_are_the_infotext_label_for_the_host():
-    assert PASTE_CLIP_SKIP == "Clip skip"
-    assert {PASTE_ENABLED: 1, PASTE_CLIP_SKIP: 1} == {"Clip skip": 1}
-    assert "Clip skip" in {PASTE_CLIP_SKIP: 1}
-    assert callable(PASTE_CLIP_SKIP)
-    assert PASTE_CLIP_SKIP({"Clip skip": "3"}) == 3
-    assert PASTE_ENABLED({"Clip skip": "3"}) is True
+    assert TARGETS.clip_skip == "Clip skip" and TARGETS.hires == "Hires clip skip"
+    assert {TARGETS.enabled: 1, TARGETS.clip_skip: 1} == {"Clip skip": 1}
+    assert callable(TARGETS.clip_skip)
+    assert TARGETS.clip_skip({"Clip skip": "3"}) == 3
+    assert TARGETS.enabled({"Clip skip": "3"}) is True
+    assert TARGETS.auto({"Clip skip": "3"}) is False
 
 
 @pytest.mark.parametrize(("text", "value"), [("2", 2), ("1", 1), ("12", 12), ("2.0", 2)])
 def test_valid_values_turn_on_at_that_value(text, value):
-    assert pasted_clip_skip({"Clip skip": text}) == value
-    assert pasted_enabled({"Clip skip": text}) is True
+    assert TARGETS.clip_skip({"Clip skip": text}) == value
+    assert TARGETS.enabled({"Clip skip": text}) is True
 
 
-@pytest.mark.parametrize("text", ["abc", "1.5", "0", "13", "", "-2"])
-def test_bad_values_leave_the_controls_and_are_logged_once(text, caplog):
-    assert pasted_enabled({"Clip skip": text}) is None
-    assert pasted_clip_skip({"Clip skip": text}) is None
+@pytest.mark.parametrize("text", ["abc", "1.5", "0", "13", "-2", "2e0"])
+@pytest.mark.parametrize("key", ["Clip skip", "CLiP-skip"])
+def test_bad_values_leave_the_controls_and_are_logged_once(text, key, caplog):
+    params = {key: text} if key == "Clip skip" else {"Clip skip": "1", key: text}
+    assert [target(params) for target in (TARGETS.enabled, TARGETS.clip_skip, TARGETS.auto)] == [None] * 3
     assert len(caplog.records) == 1
-    assert "must be an integer from 1 to 12" in caplog.text
+    assert f"Pasted '{key}' must be an integer from 1 to 12" in caplog.text
 
 
-def test_an_absent_key_changes_nothing():
-    assert pasted_clip_skip({}) is None
-    assert pasted_enabled({}) is None
+def test_an_absent_or_empty_key_changes_nothing():
+    for params in ({}, {"Clip skip": ""}, {"CLiP-skip": " "}):
+        assert TARGETS.clip_skip(params) is None
+        assert TARGETS.enabled(params) is None
+
+
+# -- other WebUIs' keys ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("params", "value"),
+    [
+        # SD.Next since f67562b91: the host fills in "Clip skip": "1" when the key is missing
+        ({"Clip skip": "1", "CLiP-skip": "3"}, 3),
+        ({"CLiP-skip": "2.0"}, 2),  # SD.Next writes floats
+        ({"Clip skip": "2", "CLiP-skip": "3"}, 2),  # both present: Clip skip wins
+        # reForge's dynamic clip skip writes its start value as Clip skip too
+        ({"Clip skip": "4", "Dynamic clip skip": "4->2", "Dynamic clip skip start": "4"}, 4),
+        ({"Clip skip": "1", "Dynamic clip skip": "5->2"}, 5),
+        ({"Clip skip": "1", "Dynamic clip skip schedule": "6,4,2"}, 6),
+        ({"Clip skip": "1", "Dynamic clip skip start": "3", "Dynamic clip skip schedule": "6,4,2"}, 3),
+    ],
+)
+def test_other_webuis_keys_paste_through_the_same_validation(params, value):
+    assert TARGETS.clip_skip(params) == value
+    assert TARGETS.enabled(params) is True
+
+
+def test_a_dynamic_schedule_is_told_in_the_console(caplog):
+    caplog.set_level(logging.INFO, logger="sd_webui_clip_skip")
+    assert TARGETS.clip_skip({"Clip skip": "4", "Dynamic clip skip": "4->2"}) == 4
+    assert "reForge's dynamic Clip skip (4->2); the accordion takes its start value 4" in caplog.text
+
+
+@pytest.mark.parametrize("bad", ["->2", "abc->2", ",", "13,2"])
+def test_a_dynamic_key_without_a_usable_start_changes_nothing(bad):
+    assert TARGETS.clip_skip({"Clip skip": "1", "Dynamic clip skip schedule": bad}) in (None, 1)
+    assert pasted_clip_skip({"Dynamic clip skip schedule": bad}) is None
+
+
+def test_the_parameters_line_is_read_as_the_webui_reads_it():
+    text = 'a cat\nNegative prompt: dog\nSteps: 20, Sampler: Euler a, CLiP-skip: 3, Dynamic clip skip schedule: "4,3,2"'
+    params = parameters(text)
+    assert params["CLiP-skip"] == "3" and params["Dynamic clip skip schedule"] == "4,3,2"
+    assert recorded_value(params).writer == "SD.Next"
+    assert parameters("a cat\nSteps: 20, Clip skip: 2") == {}  # fewer than 3 pairs: not a parameters line
+
+
+# -- the user's "Infotext: skip pasting" ---------------------------------------------------------
+
+
+def test_a_skipped_clip_skip_changes_no_control_even_with_another_webuis_key():
+    targets = paste_targets(lambda: ["Clip skip"])
+    params = {"CLiP-skip": "3", "Hires clip skip": "2"}  # the host dropped the skipped "Clip skip"
+    assert [targets.enabled(params), targets.clip_skip(params), targets.auto(params)] == [None, None, None]
+    assert (targets.hires(params), targets.hires_clip_skip(params)) == (True, 2)
+
+
+def test_a_skipped_hires_clip_skip_leaves_the_hires_controls():
+    targets = paste_targets(lambda: ["Hires clip skip"])
+    assert targets.hires({"Clip skip": "2"}) is None  # not "off": the key was skipped, not missing
+    assert TARGETS.hires({"Clip skip": "2"}) is False
+    assert targets.hires_clip_skip({"Hires clip skip": "3"}) is None
+
+
+def test_the_skip_list_is_read_at_paste_time():
+    skipped: list[str] = []
+    targets = paste_targets(lambda: skipped)
+    assert targets.clip_skip({"Clip skip": "2"}) == 2
+    skipped.append("Clip skip")
+    assert targets.clip_skip({"Clip skip": "2"}) is None

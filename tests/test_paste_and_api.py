@@ -39,7 +39,7 @@ def test_a_missing_key_means_1_as_in_the_host(webui):
     assert (enabled, value, hires) == (update(True), update(1.0), update(False))
 
 
-@pytest.mark.parametrize("bad", ["abc", "1.5", "0", "13", ""])
+@pytest.mark.parametrize("bad", ["abc", "1.5", "0", "13", "-1"])
 def test_bad_values_leave_the_controls_and_the_rest_still_pastes(webui, bad, caplog):
     updates, overrides = webui.paste(PNG_TEXT.format(value=bad))
     (enabled, value, auto, _, hires_value), _ = our_updates(webui, PNG_TEXT.format(value=bad))
@@ -64,6 +64,17 @@ def test_skipping_only_hires_clip_skip_still_pastes_clip_skip(webui):
     (enabled, value, auto, hires, hires_value), _ = our_updates(webui, PNG_TEXT.format(value=2))
     assert (enabled, value, auto) == (update(True), update(2.0), update(False))
     assert (hires, hires_value) == (NO_CHANGE, NO_CHANGE)
+
+
+def test_an_empty_value_is_read_as_the_webui_reads_it_as_1(webui):
+    (enabled, value, auto, _, _), overrides = our_updates(webui, PNG_TEXT.format(value=""))
+    assert (enabled, value, auto, overrides) == (update(True), update(1.0), update(False), [])
+
+
+def test_sdnext_clip_skip_pastes_and_makes_no_global_override(webui):
+    text = PNG_TEXT.format(value=1).replace("Clip skip: 1", "CLiP-skip: 3")
+    (enabled, value, auto, _, _), overrides = our_updates(webui, text)
+    assert (enabled, value, auto, overrides) == (update(True), update(3.0), update(False), [])
 
 
 def test_img2img_paste(webui):

@@ -97,8 +97,8 @@ def test_the_api_guard_is_installed_by_the_same_callback(sd1):
 
 @pytest.mark.xfail(
     strict=True,
-    reason="ModelAware.status (model_aware.py:55) takes the notices from the loaded model; Forge loads a "
-    "newly selected checkpoint only at the next generation (modules_forge/main_entry.py:242-255), so the "
+    reason="webui/status.py:status takes the notices from the loaded model; Forge loads a newly selected "
+    "checkpoint only at the next generation (Forge dfdcbab6 main_entry.py:checkpoint_change), so the "
     "header shows the previous model's notices for the checkpoint it names",
 )
 def test_forge_notices_follow_the_checkpoint_the_header_asks_about(make_webui):
@@ -110,8 +110,9 @@ def test_forge_notices_follow_the_checkpoint_the_header_asks_about(make_webui):
 
 
 def test_the_loaded_model_is_read_without_loading_or_waiting_for_one(make_webui):
-    """`shared.sd_model` would load a model, or wait for a load in progress (shared_items.py:172-175);
-    the header's status reads sd_models.model_data instead (sd_models.py:676-719)."""
+    """`shared.sd_model` would load a model, or wait for a load in progress (A1111 82a973c0
+    shared_items.py:Shared.sd_model); the header's status reads sd_models.model_data instead
+    (sd_models.py:SdModelData)."""
     import sys
 
     webui = make_webui(flavor="a1111", checkpoints=[Checkpoint("model", "SD2")])

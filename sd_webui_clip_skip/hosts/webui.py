@@ -22,8 +22,8 @@ _FORGE_ENGINES = {
 
 
 def model_family(model: object) -> ModelFamily:
-    """The family of a loaded model, from the flags both hosts set (A1111 sd_models.py:379-400,
-    Forge backend/diffusion_engine/base.py:64-67) and Forge's engine class."""
+    """The family of a loaded model, from the flags both hosts set (A1111 82a973c0 sd_models.py:set_model_type,
+    Forge dfdcbab6 backend/diffusion_engine/base.py:ForgeDiffusionEngine) and Forge's engine class."""
     if model is None:
         return ModelFamily.UNKNOWN
     engine = _FORGE_ENGINES.get(type(model).__name__)
@@ -32,8 +32,8 @@ def model_family(model: object) -> ModelFamily:
     if getattr(model, "is_sd3", False):
         return ModelFamily.SD3
     if getattr(model, "is_sdxl", False):
-        # A1111's refiner is an SDXL model whose conditioner has no CLIP-L (sd_xl_refiner.yaml); a loaded
-        # model's encoders are wrapped, the original kept as `.wrapped` (sd_hijack.py:217-221).
+        # A1111's refiner is an SDXL model whose conditioner has no CLIP-L (sd_xl_refiner.yaml); a loaded model's
+        # encoders are wrapped, the original kept as `.wrapped` (sd_hijack.py:StableDiffusionModelHijack.hijack).
         embedders = getattr(getattr(model, "conditioner", None), "embedders", None)
         names = [type(getattr(e, "wrapped", e)).__name__ for e in embedders or ()]
         if embedders is not None and "FrozenCLIPEmbedder" not in names:
@@ -47,7 +47,7 @@ def model_family(model: object) -> ModelFamily:
 
 
 def checkpoint_ref(info: Any) -> CheckpointRef | None:
-    """A host CheckpointInfo (sd_models.py:64-128) as the package sees it."""
+    """A host CheckpointInfo (A1111 82a973c0 sd_models.py:CheckpointInfo) as the package sees it."""
     if info is None:
         return None
     return CheckpointRef(
@@ -59,7 +59,7 @@ def checkpoint_ref(info: Any) -> CheckpointRef | None:
 
 def _loaded_model() -> object:
     """The loaded model or None, never waiting: `shared.sd_model` loads one, and waits for a load in
-    progress (shared_items.py:172-175), which would hold up the header's status request."""
+    progress (A1111 82a973c0 shared_items.py:Shared.sd_model), which would hold up the header's status request."""
     from modules import sd_models, shared
 
     data = getattr(sd_models, "model_data", None)
@@ -74,11 +74,12 @@ class A1111Host:
     def options(self) -> Settings:
         from modules import shared
 
-        return shared.opts.data
+        settings: Settings = shared.opts.data
+        return settings
 
     def on_app_started(self, callback: Callable[[Any, Any], None], script_file: str) -> None:
         """Register for app_started, naming the script file ourselves where the host takes it: otherwise
-        it finds the file with inspect.stack(), ~0.15 s of startup measured (script_callbacks.py:127-130)."""
+        it finds the file with inspect.stack(), ~0.15 s of startup measured (script_callbacks.py:add_callback)."""
         from modules import script_callbacks
 
         add_callback = script_callbacks.add_callback
@@ -118,12 +119,14 @@ class A1111Host:
             from modules.ui_components import InputAccordion
         except ImportError:  # A1111 before 1.6
             return None
-        return InputAccordion
+        factory: Callable[..., Any] = InputAccordion
+        return factory
 
     def checkpoint(self, title: str | None = None, *, hashed: bool = False) -> CheckpointRef | None:
         """The checkpoint a title names exactly, else the one the next generation loads (the selected
         one); with `hashed`, its hash is computed if the host has none yet. Exactly, as the host
-        matches both: a job's override (processing.py:828-829) and the selection (sd_models.py:218-240)."""
+        matches both: a job's override (processing.py:process_images) and the selection
+        (sd_models.py:select_checkpoint)."""
         from modules import sd_models, shared
 
         aliases = getattr(sd_models, "checkpoint_aliases", None)
@@ -149,12 +152,12 @@ class A1111Host:
     def data_dir(self) -> str:
         from modules import paths_internal
 
-        return paths_internal.data_path
+        return str(paths_internal.data_path)
 
     def lora_path(self, name: str) -> str | None:
         """The file of a prompt's LoRA, found the way the built-in Lora extension finds it: by alias
         (its `ss_output_name`, which the UI inserts), or by file name where aliases clash
-        (networks.py:304; Forge sd_forge_lora/networks.py:87)."""
+        (A1111 82a973c0 Lora/networks.py:load_networks; Forge dfdcbab6 sd_forge_lora/networks.py:load_networks)."""
         try:
             import networks
         except ImportError:

@@ -1,6 +1,6 @@
 """Puts the Clip skip axis into the host's X/Y/Z plot script (A1111, reForge, Forge alike).
 
-The host loads scripts under their file name (modules/script_loading.py:10-16), so the plot's
+The host loads scripts under their file name (A1111 82a973c0 script_loading.py:load_module), so the plot's
 module is found among `scripts.scripts_data`; `import scripts.xyz_grid` would load a second copy.
 """
 
@@ -54,7 +54,7 @@ def register_axis() -> bool:
 
 def _make_axis(axis_option: type) -> Any:
     kwargs: dict[str, Any] = {"format_value": format_axis_value, "cost": AXIS_COST, "choices": axis_choices}
-    if "prepare" in inspect.signature(axis_option.__init__).parameters:
+    if "prepare" in inspect.signature(axis_option).parameters:
         kwargs["prepare"] = parse_axis_values  # A1111 1.7+: typed ranges such as 1-12 (+2)
     else:
         logger.info("This X/Y/Z plot is too old for ranges; type Clip skip values as a list such as 1,2,3.")

@@ -87,7 +87,8 @@ def recorded_clip_skip(infotext: str) -> int | None:
 
     Raises ClipSkipError for a value that is not a Clip skip.
     """
-    # The parameters line is the last one, when it has at least 3 pairs (infotext_utils.py:254-276).
+    # The parameters line is the last one, when it has at least 3 pairs (A1111 82a973c0
+    # infotext_utils.py:parse_generation_parameters).
     last = infotext.strip().split("\n")[-1]
     pairs = _PARAM.findall(last)
     value = dict(pairs).get(INFOTEXT_KEY, "") if len(pairs) >= 3 else ""
@@ -99,13 +100,15 @@ def recorded_clip_skip(infotext: str) -> int | None:
 
 
 def clip_skip_from_infotext(infotext: str) -> int:
-    """The Clip skip the WebUI reads from the infotext: the recorded one, else 1 (infotext_utils.py:303-305)."""
+    """The Clip skip the WebUI reads from the infotext: the recorded one, else 1 (A1111 82a973c0
+    infotext_utils.py:parse_generation_parameters)."""
     recorded = recorded_clip_skip(infotext)
     return DEFAULT if recorded is None else recorded
 
 
 def _unquote(value: str) -> str:
     try:
-        return json.loads(value)
+        unquoted = json.loads(value)
     except json.JSONDecodeError:
         return value
+    return unquoted if isinstance(unquoted, str) else value

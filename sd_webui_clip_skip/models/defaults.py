@@ -28,7 +28,7 @@ try:
 except ImportError:
     # Windows: saves are serialised within the WebUI process only. Two WebUI processes sharing one
     # data folder could then lose a save made at the same instant; each still writes a whole file.
-    fcntl = None
+    fcntl = None  # type: ignore[assignment]
 
 DEFAULTS_FILENAME = "clip-skip-model-defaults.json"
 FORMAT_VERSION = 1
@@ -105,7 +105,7 @@ class ModelDefaults:
             raise _Corrupt("no format version")
         if version == FORMAT_VERSION and not isinstance(document.get("models"), dict):
             raise _Corrupt("no models")
-        return document
+        return dict(document)
 
     def _entries(self, document: dict[str, Any]) -> dict[str, SavedDefault]:
         if document["version"] > FORMAT_VERSION:

@@ -2,11 +2,13 @@
 
 Read from the hosts' text encoders (research notes host-webui-internals.md §1, §2, §10.2):
 - A1111 1.10 reads it only in the SD1 encoder and, with `sdxl_clip_l_skip`, SDXL's CLIP-L, which
-  has no final layer norm there, so 1 is its last raw layer and 2 the default (sd_hijack_clip.py:351-383).
-- Forge takes hidden_states[-max(N, minimum)] (backend/text_processing/classic_engine.py:135): SDXL and
+  has no final layer norm there, so 1 is its last raw layer and 2 the default (82a973c0 sd_hijack_clip.py:
+  FrozenCLIPEmbedderWithCustomWords.encode_with_transformers, FrozenCLIPEmbedderForSDXLWithCustomWords).
+- Forge takes hidden_states[-max(N, minimum)] (dfdcbab6 backend/text_processing/classic_engine.py:
+  ClassicTextProcessingEngine.encode_with_transformers): SDXL and
   its refiner have minimum 2; SD2's encoder config has 23 of 24 layers, so 1 is already the penultimate
   one; SD3.5 has minimum 1 without layer norm; Flux uses only CLIP-L's pooled output, which ignores it.
-- reForge reads it only in its SD1, SD2 and SDXL encoders (modules_forge/forge_clip.py), with minimum 2
+- reForge reads it only in its SD1, SD2 and SDXL encoders (3b56b268 modules_forge/forge_clip.py), with minimum 2
   for SD2, SDXL and the refiner (CLIP-G only).
 """
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-# The host's extra-network syntax (A1111 modules/extra_networks.py:175-185): `<kind:args>`, args split
-# on ":"; "lyco" is an alias of "lora" (extensions-builtin/Lora/scripts/lora_script.py:23-24).
+# The host's extra-network syntax (A1111 82a973c0 extra_networks.py:parse_prompt): `<kind:args>`, args split
+# on ":"; "lyco" is an alias of "lora" (extensions-builtin/Lora/scripts/lora_script.py:before_ui).
 _EXTRA_NETWORK = re.compile(r"<(\w+):([^>]+)>")
 _LORA_KINDS = ("lora", "lyco")
 
@@ -17,7 +17,7 @@ def lora_names(prompt: str) -> list[str]:
         if kind not in _LORA_KINDS:
             continue
         # The name is the first positional item: items with one "=" are named (te=, unet=, dyn=),
-        # as in ExtraNetworkParams (extra_networks.py:37-42) read by extra_networks_lora.py:30.
+        # as in ExtraNetworkParams.__init__ (extra_networks.py), read by ExtraNetworkLora.activate.
         name = next((item for item in args.split(":") if len(item.split("=", 2)) != 2), "").strip()
         if name:
             names[name] = None

@@ -85,7 +85,7 @@ def read_safetensors_metadata(path: str | os.PathLike[str]) -> dict[str, str]:
         return {}
     key = (str(resolved), stat.st_size, stat.st_mtime_ns)
     cached = _cache.get(key)
-    if cached is None:
+    if not isinstance(cached, dict):
         cached = _parse_header(resolved, stat.st_size)
         _cache.put(key, cached)
     return dict(cached)

@@ -54,7 +54,7 @@ def parse_script_args(args: Sequence[object]) -> ScriptArgs:
     """
     if len(args) > len(ARGS):
         raise ClipSkipError(f"expected at most {len(ARGS)} args, got {len(args)}")
-    values = {}
+    values: dict[str, bool | int] = {}
     for index, (spec, value) in enumerate(zip(ARGS, args, strict=False)):
         if spec.allowed == BOOLEAN:
             if not isinstance(value, bool):
@@ -62,4 +62,4 @@ def parse_script_args(args: Sequence[object]) -> ScriptArgs:
             values[spec.name] = value
         else:
             values[spec.name] = parse_clip_skip(value, source=describe_arg(index))
-    return ScriptArgs(**values)
+    return ScriptArgs(**values)  # type: ignore[arg-type]  # each name's type is checked above

@@ -1,5 +1,5 @@
 """The hosts' --freeze-settings flags make any override of the setting raise (an
-`assert` in Options.__setattr__, A1111 modules/options.py:98-120, that `opts.set` does not
+`assert` in Options.__setattr__, A1111 82a973c0 modules/options.py, that `opts.set` does not
 catch), which would fail the whole generation. So the extension checks first."""
 
 from __future__ import annotations

@@ -1,24 +1,32 @@
 """Pasting `Clip skip: N` and `Hires clip skip: N` from infotext (paste button, PNG Info, the API
-`infotext` field).
+`infotext` field), and the other WebUIs' keys for the same value (rules/infotext.py).
 
 The host's paste loop calls a field's target when it is callable, and skips every label
 listed among the paste fields when it builds the global "Override settings" entry
-(A1111 modules/infotext_utils.py:476-545; Forge and reForge alike). A target that is both
+(A1111 82a973c0 infotext_utils.py:connect_paste; Forge and reForge alike). A target that is both
 the label and a function therefore gets the value *and* stops the global override.
+
+A key the user lists in *Infotext: skip pasting* arrives missing (parse_generation_parameters drops
+it); it must change no control, so every target also knows the user's list.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass
 
 from .. import logger
+from .infotext import dynamic_schedule, recorded_value
 from .values import HIRES_INFOTEXT_KEY, INFOTEXT_KEY, ClipSkipError, parse_clip_skip
 
 Params = Mapping[str, object]
+SkippedKeys = Callable[[], Collection[str]]
 
 
 class PasteTarget(str):
     """An infotext label that is also the paste function for its component."""
+
+    read: Callable[[Params], object]
 
     def __new__(cls, label: str, read: Callable[[Params], object]) -> PasteTarget:
         target = super().__new__(cls, label)
@@ -29,54 +37,75 @@ class PasteTarget(str):
         return self.read(params)
 
 
-def _pasted(params: Params, key: str, *, report: bool) -> int | None:
-    value = params.get(key)
-    if value is None:  # absent, or removed by the user's "infotext_skip_pasting" setting
+def pasted_clip_skip(params: Params, skipped: Collection[str] = (), *, report: bool = False) -> int | None:
+    """The pasted value, or None (the host then leaves the control as it was); with `report`, a bad
+    value and a reForge schedule are told in the console."""
+    if INFOTEXT_KEY in skipped:
+        return None
+    recorded = recorded_value(params)
+    if recorded is None:
         return None
     try:
-        return parse_clip_skip(value, source=f"Pasted '{key}'")
+        value = parse_clip_skip(recorded.text, source=f"Pasted '{recorded.key}'")
+    except ClipSkipError as error:
+        if report:
+            logger.warning("%s; the Clip skip controls were left as they were.", error)
+        return None
+    schedule = dynamic_schedule(params)
+    if report and schedule:
+        logger.info(
+            "The pasted image used reForge's dynamic Clip skip (%s); the accordion takes its start value %s.",
+            schedule,
+            value,
+        )
+    return value
+
+
+def pasted_hires_clip_skip(params: Params, skipped: Collection[str] = (), *, report: bool = False) -> int | None:
+    value = params.get(HIRES_INFOTEXT_KEY)
+    if value is None or HIRES_INFOTEXT_KEY in skipped:
+        return None
+    try:
+        return parse_clip_skip(value, source=f"Pasted '{HIRES_INFOTEXT_KEY}'")
     except ClipSkipError as error:
         if report:
             logger.warning("%s; the Clip skip controls were left as they were.", error)
         return None
 
 
-def pasted_clip_skip(params: Params) -> int | None:
-    """The pasted value, or None (the host then leaves the slider as it was)."""
-    # A missing "Clip skip" arrives as "1": the host fills it in (infotext_utils.py:304-305).
-    return _pasted(params, INFOTEXT_KEY, report=True)
-
-
-def pasted_enabled(params: Params) -> bool | None:
-    """A valid pasted value turns the accordion on; anything else leaves it alone."""
-    return True if _pasted(params, INFOTEXT_KEY, report=False) is not None else None
-
-
-def pasted_auto(params: Params) -> bool | None:
-    """A pasted value is this image's: Auto would replace it with the checkpoint's, so it goes off."""
-    return False if _pasted(params, INFOTEXT_KEY, report=False) is not None else None
-
-
-def pasted_hires_clip_skip(params: Params) -> int | None:
-    return _pasted(params, HIRES_INFOTEXT_KEY, report=True)
-
-
 def pasted_hires_enabled(params: Params, skipped: Collection[str] = ()) -> bool | None:
-    """On with a valid value; off when the image had none (its hires pass used the first pass's value).
-    A key the user skips (`skipped`, their "Infotext: skip pasting") is missing too, but changes nothing."""
+    """On with a valid value; off when the image had none (its hires pass used the first pass's value)."""
     if HIRES_INFOTEXT_KEY in skipped:
         return None
     if HIRES_INFOTEXT_KEY not in params:
         return False
-    return True if _pasted(params, HIRES_INFOTEXT_KEY, report=False) is not None else None
+    return True if pasted_hires_clip_skip(params) is not None else None
 
 
-def paste_hires_enabled(skipped_keys: Callable[[], Collection[str]]) -> PasteTarget:
-    """The hires checkbox's target; `skipped_keys` reads the user's setting at paste time."""
-    return PasteTarget(HIRES_INFOTEXT_KEY, lambda params: pasted_hires_enabled(params, skipped_keys()))
+@dataclass(frozen=True)
+class PasteTargets:
+    """One target per control, in the script's argument order."""
+
+    enabled: PasteTarget
+    clip_skip: PasteTarget
+    auto: PasteTarget
+    hires: PasteTarget
+    hires_clip_skip: PasteTarget
 
 
-PASTE_ENABLED = PasteTarget(INFOTEXT_KEY, pasted_enabled)
-PASTE_CLIP_SKIP = PasteTarget(INFOTEXT_KEY, pasted_clip_skip)
-PASTE_AUTO = PasteTarget(INFOTEXT_KEY, pasted_auto)
-PASTE_HIRES_CLIP_SKIP = PasteTarget(HIRES_INFOTEXT_KEY, pasted_hires_clip_skip)
+def paste_targets(skipped_keys: SkippedKeys = tuple) -> PasteTargets:
+    """`skipped_keys` reads the user's *Infotext: skip pasting* setting at paste time."""
+
+    def has_value(params: Params) -> bool:
+        return pasted_clip_skip(params, skipped_keys()) is not None
+
+    return PasteTargets(
+        # A valid value turns the accordion on and Auto off: the image's value, not the checkpoint's.
+        enabled=PasteTarget(INFOTEXT_KEY, lambda params: True if has_value(params) else None),
+        clip_skip=PasteTarget(INFOTEXT_KEY, lambda params: pasted_clip_skip(params, skipped_keys(), report=True)),
+        auto=PasteTarget(INFOTEXT_KEY, lambda params: False if has_value(params) else None),
+        hires=PasteTarget(HIRES_INFOTEXT_KEY, lambda params: pasted_hires_enabled(params, skipped_keys())),
+        hires_clip_skip=PasteTarget(
+            HIRES_INFOTEXT_KEY, lambda params: pasted_hires_clip_skip(params, skipped_keys(), report=True)
+        ),
+    )

@@ -1,6 +1,7 @@
 """The X/Y/Z plot's Clip skip axis: its values, labels and what a cell does to the job.
 
-Typed values use the host's syntax for int axes (scripts/xyz_grid.py:408-412, 560-579):
+Typed values use the host's syntax for int axes (A1111 82a973c0 scripts/xyz_grid.py: re_range,
+re_range_count, Script.run.process_axis):
 `1-12` (inclusive), `1-12 (+2)` (signed step), `1-12 [4]` (that many evenly spaced values,
 truncated), and comma lists such as `2,4,6`. Every value must be a Clip skip, checked before
 the first image.
@@ -9,6 +10,7 @@ the first image.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from .values import ALLOWED, INFOTEXT_KEY, MAXIMUM, MINIMUM, SETTING_KEY, ClipSkipError, parse_clip_skip
 
@@ -48,7 +50,7 @@ def format_axis_value(_p: object, _axis: object, value: int) -> str:
     return f"{INFOTEXT_KEY}: {value}"
 
 
-def apply_axis_value(p: object, value: int, _values: object) -> None:
+def apply_axis_value(p: Any, value: int, _values: object) -> None:
     """A cell's value: the host's own override, plus a mark the script's hooks read."""
     p.override_settings[SETTING_KEY] = value
     setattr(p, AXIS_ATTRIBUTE, value)

@@ -15,14 +15,13 @@ from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from typing import Any
 
 from .. import logger
-from ..rules.args import SCRIPT_TITLE, parse_script_args
-from ..rules.values import ClipSkipError
+from ..rules.api_request import CheckedRequest, check_generation_request
 
 GENERATION_PATHS = ("/sdapi/v1/txt2img", "/sdapi/v1/img2img")
 REFUSAL_PATH = "/clip-skip/v1/refused"
 _REFUSAL = "clip_skip.refusal"
 """The scope key that carries the reason; a request without it (from outside) finds no route."""
-_MENTIONS_SCRIPT = re.compile(re.escape(SCRIPT_TITLE.encode()), re.IGNORECASE)
+_MENTIONS_CLIP_SKIP = re.compile(rb"clip[ _]skip", re.IGNORECASE)
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -30,32 +29,15 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 
 
-def args_error(body: bytes) -> str | None:
-    """Why the request body's Clip skip args are invalid, or None when they are fine or absent."""
-    if not _MENTIONS_SCRIPT.search(body):  # skip parsing large img2img bodies
-        return None
+def check_body(body: bytes) -> CheckedRequest:
+    """The request body checked (rules/api_request.py); malformed JSON is the host's to answer."""
+    if not _MENTIONS_CLIP_SKIP.search(body):  # skip parsing large img2img bodies
+        return CheckedRequest()
     try:
         request = json.loads(body)
     except ValueError:
-        return None  # malformed JSON is the host's to answer
-    scripts = request.get("alwayson_scripts") if isinstance(request, dict) else None
-    if not isinstance(scripts, dict):
-        return None
-    for name, entry in scripts.items():
-        # The host matches script titles case-insensitively (modules/api/api.py:36-40).
-        if name.lower() != SCRIPT_TITLE.lower():
-            continue
-        where = f"alwayson_scripts[{name!r}]"
-        if not isinstance(entry, dict):
-            return f'{where} must be an object such as {{"args": [true, 2]}}'
-        args = entry.get("args", [])
-        if not isinstance(args, list):
-            return f"{where}.args must be a list such as [true, 2]"
-        try:
-            parse_script_args(args)
-        except ClipSkipError as error:
-            return f"{where}.{error}"
-    return None
+        return CheckedRequest()
+    return check_generation_request(request)
 
 
 class ArgsGuard:
@@ -70,10 +52,14 @@ class ArgsGuard:
         body, disconnected = await _read_body(receive)
         if disconnected:
             return
-        error = args_error(body)
-        if error is None:
+        checked = check_body(body)
+        if checked.error is None:
+            if checked.request is not None:
+                body = json.dumps(checked.request).encode()
+                scope = {**scope, "headers": _with_content_length(scope.get("headers", []), len(body))}
             await self.app(scope, _replay(body, receive), send)
             return
+        error = checked.error
         prefix = str(scope["path"])[: -len(path)]  # keeps a root path or --subpath in front
         refused = {**scope, "path": prefix + REFUSAL_PATH, "raw_path": (prefix + REFUSAL_PATH).encode()}
         refused[_REFUSAL] = (path, error)
@@ -130,6 +116,11 @@ async def _read_body(receive: Receive) -> tuple[bytes, bool]:
         chunks.append(message.get("body", b""))
         if not message.get("more_body", False):
             return b"".join(chunks), False
+
+
+def _with_content_length(headers: Sequence[tuple[bytes, bytes]], length: int) -> list[tuple[bytes, bytes]]:
+    kept = [(name, value) for name, value in headers if name.lower() != b"content-length"]
+    return [*kept, (b"content-length", str(length).encode())]
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:

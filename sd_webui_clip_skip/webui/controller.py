@@ -86,12 +86,12 @@ class ClipSkipController:
 
     def before_hr(self, p: Job) -> None:
         decision: Apply | None = getattr(p, DECISION_ATTRIBUTE, None)
-        hires = decision and decision.hires
+        hires = decision.hires if decision is not None else None
         if hires is None or hires == self.host.clip_skip_in_effect():
             return
         try:
             self.host.recompute_hires_conds(p, hires)
-        except Exception:  # the host would swallow it too (scripts.py); say what it means for the image
+        except Exception:  # the host would swallow it too (scripts.py:ScriptRunner.before_hr); say what it means
             logger.exception("Hires clip skip %s could not be applied; the hires pass used the first pass's.", hires)
             p.extra_generation_params.pop(HIRES_INFOTEXT_KEY, None)
 
@@ -99,7 +99,7 @@ class ClipSkipController:
         decision: Apply | None = getattr(p, DECISION_ATTRIBUTE, None)
         if decision is not None and decision.source is Source.AXIS:
             # The plot builds its grid infotext from these shared params after the last cell
-            # (xyz_grid.py:730-760): one cell's value must not stand for the whole grid.
+            # (A1111 82a973c0 scripts/xyz_grid.py:Script.run): one cell's value must not stand for the whole grid.
             p.extra_generation_params[INFOTEXT_KEY] = None
         release_job(p)
 
@@ -123,7 +123,8 @@ class ClipSkipController:
 
     @staticmethod
     def _tell(p: Job, text: str | None) -> None:
-        """Log it, and show it under the image where the host shows generation comments (processing.py:296)."""
+        """Log it, and show it under the image with the host's generation comments
+        (A1111 82a973c0 processing.py:StableDiffusionProcessing.comment)."""
         if not text:
             return
         logger.info("%s", text)

@@ -109,7 +109,7 @@ class JobState:
         if self._hold is None:
             self._hold = start_hold(settings)
 
-    def write_override(self, overrides: dict[str, object], value: int) -> None:
+    def write_override(self, overrides: dict[str, object], value: object) -> None:
         overrides[SETTING_KEY] = value
         self._written = (overrides, value)
 

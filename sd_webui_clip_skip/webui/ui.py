@@ -9,7 +9,7 @@ from typing import Any
 import gradio as gr
 
 from ..rules.args import ARGS
-from ..rules.paste import PASTE_AUTO, PASTE_CLIP_SKIP, PASTE_ENABLED, PASTE_HIRES_CLIP_SKIP, paste_hires_enabled
+from ..rules.paste import paste_targets
 from ..rules.values import DEFAULT, INFOTEXT_KEY, MAXIMUM, MINIMUM
 
 SAVE_LABEL = "Save for this checkpoint"
@@ -54,14 +54,15 @@ def build_controls(
             enabled = gr.Checkbox(False, label=enabled_spec.label, elem_id=elem_id("clip_skip_enabled"))
             body = _accordion_body(elem_id, is_img2img, actions, status_readable)
     clip_skip, auto, hires, hires_clip_skip = body
+    targets = paste_targets(skipped_paste_keys)
     return Controls(
         inputs=[enabled, clip_skip, auto, hires, hires_clip_skip],
         infotext_fields=[
-            (enabled, PASTE_ENABLED),
-            (clip_skip, PASTE_CLIP_SKIP),
-            (auto, PASTE_AUTO),
-            (hires, paste_hires_enabled(skipped_paste_keys)),
-            (hires_clip_skip, PASTE_HIRES_CLIP_SKIP),
+            (enabled, targets.enabled),
+            (clip_skip, targets.clip_skip),
+            (auto, targets.auto),
+            (hires, targets.hires),
+            (hires_clip_skip, targets.hires_clip_skip),
         ],
         # "Send to img2img/txt2img" copies these components across tabs by label.
         paste_field_names=[INFOTEXT_KEY],

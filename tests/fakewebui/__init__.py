@@ -1,4 +1,5 @@
-"""A behavioural stand-in for the WebUI, written from reading the hosts (citations in each module).
+"""A behavioural stand-in for the WebUI, written from reading the hosts (citations in each module;
+in this one, `modules/` of A1111 v1.10.1 @ 82a973c0 unless Forge @ dfdcbab6 is named).
 
 It loads the real entry script the way the host does and runs jobs through the host's real
 sequence, so a test fails when the extension relies on something a real host does not do.
@@ -43,7 +44,7 @@ class OtherScript(scripts.Script):
 
 def _input_accordion_class():
     class InputAccordion(gr.Checkbox):
-        """The contract of A1111's InputAccordion (ui_components.py:88-144): a hidden checkbox
+        """The contract of A1111's InputAccordion (ui_components.py:InputAccordion): a hidden checkbox
         whose value is the input, opening an accordion for its children."""
 
         def __init__(self, value, **kwargs):
@@ -62,9 +63,9 @@ def _input_accordion_class():
 
 
 class FakeWebUI:
-    """`data_path` is --data-dir (paths_internal.py:24-30). With `checkpoints`, their files are
+    """`data_path` is --data-dir (paths_internal.py:data_path). With `checkpoints`, their files are
     listed and the selected one (config's sd_model_checkpoint, else the first) is loaded at start,
-    which puts its title into config (sd_models.py:419); without, there is no model at all."""
+    which puts its title into config (sd_models.py:load_model_weights); without, there is no model at all."""
 
     def __init__(
         self, *, flavor="a1111", config=None, input_accordion=True, data_path=None, checkpoints=(), cmd_opts=None
@@ -87,7 +88,7 @@ class FakeWebUI:
         self.shared = types.ModuleType("modules.shared")
         vars(self.shared).update(opts=self.opts, cmd_opts=self.opts.cmd_opts, state=self.state, sd_model=None)
         self.devices = types.ModuleType("modules.devices")
-        self.devices.autocast = contextlib.nullcontext  # devices.py:210-233: nullcontext for float32
+        self.devices.autocast = contextlib.nullcontext  # devices.py:autocast: nullcontext for float32
         for checkpoint in checkpoints:
             self.sd_models.add(checkpoint)
         if checkpoints:
@@ -125,7 +126,7 @@ class FakeWebUI:
         )
         if self.input_accordion:
             accordion = _input_accordion_class()
-            if self.flavor == "forge":  # Forge: a factory function (ui_components.py:169-170)
+            if self.flavor == "forge":  # Forge: a factory function (ui_components.py:InputAccordion)
                 self._add_module(
                     "modules.ui_components", InputAccordion=lambda value=None, **kw: accordion(value, **kw)
                 )
@@ -158,7 +159,7 @@ class FakeWebUI:
         self._module_names.append(name)
 
     def load_extension(self):
-        """script_loading.py:10-16 loads a script under its file name, outside sys.modules."""
+        """script_loading.py:load_module loads a script under its file name, outside sys.modules."""
         spec = importlib.util.spec_from_file_location(ENTRY_SCRIPT.name, ENTRY_SCRIPT)
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
@@ -183,7 +184,7 @@ class FakeWebUI:
         return next(s for s in runner.scripts if isinstance(s, self.extension_class))
 
     def api_default_args(self, runner):
-        """init_default_script_args (api.py:315-333): ui() runs again in a throw-away Blocks."""
+        """api/api.py:Api.init_default_script_args: ui() runs again in a throw-away Blocks."""
         args = [None] * len(runner.inputs)
         args[0] = 0
         with gr.Blocks():
@@ -203,14 +204,15 @@ class FakeWebUI:
         return args
 
     def txt2img(self, extension_args=(), *, override_settings_texts=(), **job):
-        """txt2img.py:14-44, 79-105: the Override settings dropdown becomes p.override_settings."""
+        """txt2img.py:txt2img_create_processing and txt2img: the Override settings dropdown becomes
+        p.override_settings."""
         override_settings = infotext.create_override_settings_dict(self, override_settings_texts)
         p = processing.Processing(self, override_settings=override_settings, **job)
         processed = processing.run_job(self, p, self.txt2img_runner, self.ui_args(extension_args))
         return processed, p
 
     def img2img(self, extension_args=(), **job):
-        """img2img.py:152-250: the same hooks, a job without hires fix."""
+        """img2img.py:img2img: the same hooks, a job without hires fix."""
         p = processing.Processing(self, img2img=True, **job)
         args = self.ui_args(extension_args, self.img2img_runner)
         return processing.run_job(self, p, self.img2img_runner, args), p
@@ -224,13 +226,14 @@ class FakeWebUI:
         return api.txt2img(self, request)
 
     def paste(self, text, runner=None):
-        """The tab's own fields come first, then the scripts' (ui.py:469, 856)."""
+        """The tab's own fields come first, then the scripts' (ui.py:create_ui, both tabs)."""
         runner = runner or self.txt2img_runner
         return infotext.paste(self, text, [*self.tab_fields, *runner.infotext_fields])
 
     def select_checkpoint(self, name):
-        """The checkpoint dropdown: A1111 sets the option and loads the model (initialize_util.py:181);
-        Forge sets and saves it and loads at the next generation (modules_forge/main_entry.py:242-255)."""
+        """The checkpoint dropdown: A1111 sets the option and loads the model
+        (initialize_util.py:configure_opts_onchange); Forge sets and saves it and loads at the next
+        generation (modules_forge/main_entry.py:checkpoint_change)."""
         info = self.sd_models.get_closet_checkpoint_match(name)
         self.opts.set("sd_model_checkpoint", info.title)
         if self.flavor == "forge":

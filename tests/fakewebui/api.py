@@ -14,16 +14,16 @@ class HTTPError(Exception):
 
 
 def txt2img(webui, request):
-    """text2imgapi (api.py:436-492)."""
+    """api.py:Api.text2imgapi."""
     runner = webui.txt2img_runner
     request = dict(request)
     override_settings = dict(request.get("override_settings") or {})
-    script_args = webui.api_default_args(runner)  # ui() is called again for the defaults (:315-333)
+    script_args = webui.api_default_args(runner)  # ui() is called again for the defaults (Api.init_default_script_args)
     if request.get("infotext"):
         _apply_infotext(webui, request, override_settings, script_args, runner)
     for name, entry in (request.get("alwayson_scripts") or {}).items():
         script = _script_by_title(runner, name)
-        if "args" in entry:  # positional, as many as both sides have (:351-359)
+        if "args" in entry:  # positional, as many as both sides have (Api.init_script_args)
             count = min(script.args_to - script.args_from, len(entry["args"]))
             for offset in range(count):
                 script_args[script.args_from + offset] = entry["args"][offset]
@@ -43,12 +43,12 @@ def txt2img(webui, request):
 
 
 def script_info(webui):
-    """/sdapi/v1/script-info (:300-306)."""
+    """/sdapi/v1/script-info (api.py:Api.get_script_info)."""
     return [script.api_info for script in webui.txt2img_runner.scripts if script.api_info]
 
 
 def _script_by_title(runner, name):
-    """script_name_to_index (:36-40): titles match case-insensitively; unknown ones are a 422."""
+    """api.py:script_name_to_index: titles match case-insensitively; unknown ones are a 422."""
     for script in runner.scripts:
         if script.title().lower() == name.lower():
             if not script.alwayson:
@@ -58,7 +58,7 @@ def _script_by_title(runner, name):
 
 
 def _apply_infotext(webui, request, override_settings, script_args, runner):
-    """apply_infotext (:363-430): script components get their paste values, and the settings
+    """api.py:Api.apply_infotext: script components get their paste values, and the settings
     mapping adds a *global* override for every infotext label, with no skip_fields."""
     params = parse_generation_parameters(webui, request["infotext"])
     request.setdefault("prompt", params.get("Prompt"))

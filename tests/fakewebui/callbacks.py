@@ -18,8 +18,9 @@ stack_inspections = []  # registrations that made the host walk inspect.stack()
 
 
 def add_callback(callbacks, fun, *, name=None, category="unknown", filename=None):
-    """script_callbacks.py:127-150 (A1111 1.10, Forge): without `filename` it calls inspect.stack(),
-    which costs ~0.1 s per registration in a loaded WebUI; A1111 1.6 has no keywords at all (:309)."""
+    """script_callbacks.py:add_callback (A1111 1.10 @ 82a973c0, Forge @ dfdcbab6): without `filename` it calls
+    inspect.stack(), which costs ~0.1 s per registration in a loaded WebUI; A1111 1.6 has no keywords at all
+    (v1.6.0 @ 5ef669de script_callbacks.py:add_callback)."""
     if filename is None:
         stack_inspections.append(fun)
     callbacks.append(fun)

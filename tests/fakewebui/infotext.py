@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 
-# A "key: value" pair of the parameters line; values may be JSON-quoted (infotext_utils.py:16).
+# A "key: value" pair of the parameters line; values may be JSON-quoted (infotext_utils.py:re_param_code).
 PARAM = re.compile(r'\s*(\w[\w \-/]+):\s*("(?:\\.|[^\\"])+"|[^,]*)(?:,|$)')
 
 NO_CHANGE = {"__type__": "update"}  # gr.update(): the component keeps its value
@@ -16,7 +16,7 @@ def update(value):
 
 
 def parse_generation_parameters(webui, text):
-    """infotext_utils.py:238-385: values stay strings, a missing "Clip skip" becomes "1",
+    """infotext_utils.py:parse_generation_parameters: values stay strings, a missing "Clip skip" becomes "1",
     and keys in the user's `infotext_skip_pasting` setting are dropped at the end."""
     *lines, last = text.strip().split("\n")
     if len(PARAM.findall(last)) < 3:
@@ -24,6 +24,8 @@ def parse_generation_parameters(webui, text):
         last = ""
     params = {}
     for key, value in PARAM.findall(last):
+        if not value:
+            continue  # `v[0]` raises inside the host's try: the pair is reported and dropped
         if value[:1] == '"' and value[-1:] == '"':
             value = json.loads(value)
         params[key] = value
@@ -36,7 +38,7 @@ def parse_generation_parameters(webui, text):
 
 
 def get_override_settings(webui, params, skip_fields=()):
-    """infotext_utils.py:434-473: settings with an infotext label, cast with cast_value
+    """infotext_utils.py:get_override_settings: settings with an infotext label, cast with cast_value
     (which raises on "1.5"), skipped when equal to the current value or already handled."""
     opts = webui.opts
     result = []
@@ -51,7 +53,7 @@ def get_override_settings(webui, params, skip_fields=()):
 
 
 def paste(webui, text, fields):
-    """connect_paste.paste_func (infotext_utils.py:476-545) for one tab's paste fields:
+    """infotext_utils.py:connect_paste.paste_func (with paste_settings) for one tab's paste fields:
     returns one update per field, then the "Override settings" dropdown's values."""
     params = parse_generation_parameters(webui, text)
     for callback in webui.callbacks.registered.get("infotext_pasted", []):
@@ -71,7 +73,7 @@ def paste(webui, text, fields):
     try:
         overrides = [f"{label}: {value}" for label, _, value in get_override_settings(webui, params, already_handled)]
     except ValueError:
-        overrides = None  # the UI's try/except drops the whole dropdown update (:490-497)
+        overrides = None  # the UI's try/except drops the whole dropdown update (connect_paste.paste_func)
     return updates, overrides
 
 
@@ -92,7 +94,7 @@ def _to_update(component, value):
 
 
 def create_override_settings_dict(webui, texts):
-    """infotext_utils.py:404-431: "Label: value" strings of the dropdown back into settings."""
+    """infotext_utils.py:create_override_settings_dict: "Label: value" strings of the dropdown back into settings."""
     by_label = {info.infotext: key for key, info in webui.opts.data_labels.items() if info.infotext}
     result = {}
     for text in texts:

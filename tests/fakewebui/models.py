@@ -25,7 +25,7 @@ def write_safetensors(path, metadata=None, payload=b"\0\0\0\0"):
 
 
 def read_metadata_from_safetensors(filename):
-    """sd_models.py:284-310, reduced: the header's `__metadata__`; raises on a broken file."""
+    """sd_models.py:read_metadata_from_safetensors, reduced: the header's `__metadata__`; raises on a broken file."""
     with open(filename, "rb") as file:
         (length,) = struct.unpack("<Q", file.read(8))
         return json.loads(file.read(length)).get("__metadata__", {})
@@ -43,12 +43,12 @@ class Checkpoint:
 
 
 class CheckpointInfo:
-    """sd_models.py:56-128: names, the sha256 from cache.json only, the ids it is found by."""
+    """sd_models.py:CheckpointInfo: names, the sha256 from cache.json only, the ids it is found by."""
 
     def __init__(self, models, filename, family):
         self.models = models
         self.filename = filename
-        self.family = family  # the fake's stand-in for what set_model_type (:379-400) detects
+        self.family = family  # the fake's stand-in for what sd_models.py:set_model_type detects
         name = os.path.relpath(filename, models.model_path)
         self.name = name
         self.name_for_extra = os.path.splitext(os.path.basename(filename))[0]
@@ -67,7 +67,8 @@ class CheckpointInfo:
             self.models.checkpoint_aliases[id_] = self
 
     def calculate_shorthash(self):
-        """:107-128: hashes.sha256 is None with --no-hashing; a new hash re-registers under the new title."""
+        """sd_models.py:CheckpointInfo.calculate_shorthash: hashes.sha256 is None with --no-hashing; a new hash
+        re-registers under the new title."""
         self.sha256 = self.models.sha256(self.filename, f"checkpoint/{self.name}")
         if self.sha256 is None:
             return None
@@ -76,7 +77,7 @@ class CheckpointInfo:
         self.shorthash = self.sha256[0:10]
         self.ids += [self.shorthash, self.sha256, f"{self.name} [{self.shorthash}]"]
         old_title, self.title = self.title, f"{self.name} [{self.shorthash}]"
-        # replace_key (:38-47): same place in the list, so select_checkpoint's fallback stays the same
+        # sd_models.py:replace_key: same place in the list, so select_checkpoint's fallback stays the same
         listed = self.models.checkpoints_list
         items = [(self.title, self) if key == old_title else (key, value) for key, value in listed.items()]
         listed.clear()
@@ -86,15 +87,16 @@ class CheckpointInfo:
 
 
 def model_hash(filename):
-    """sd_models.py:203-215: the old hash of 64 KiB at 1 MiB (the same for every tiny file)."""
+    """sd_models.py:model_hash: the old hash of 64 KiB at 1 MiB (the same for every tiny file)."""
     with open(filename, "rb") as file:
         file.seek(0x100000)
         return hashlib.sha256(file.read(0x10000)).hexdigest()[0:8]
 
 
-# The classes and flags a loaded model has. A1111: set_model_type (sd_models.py:379-400), and the
-# hijack that wraps SDXL's text encoders for as long as the model is loaded (sd_hijack.py:208-225,
-# sd_models.py:852, 987), keeping the original as `.wrapped` (sd_hijack_clip.py:293-298).
+# The classes and flags a loaded model has. A1111: sd_models.py:set_model_type, and the hijack that wraps
+# SDXL's text encoders for as long as the model is loaded (sd_hijack.py:StableDiffusionModelHijack.hijack, called
+# from sd_models.py:load_model and reload_model_weights), keeping the original as `.wrapped`
+# (sd_hijack_clip.py:FrozenCLIPEmbedderWithCustomWordsBase.__init__).
 _SDXL_TIMESTEPS = ["ConcatTimestepEmbedderND"] * 3
 A1111_MODELS = {
     "SD1": ("LatentDiffusion", "is_sd1", None),
@@ -114,10 +116,12 @@ A1111_MODELS = {
         "is_sdxl",
         [("FrozenOpenCLIPEmbedder2WithCustomWords", "FrozenOpenCLIPEmbedder2"), *_SDXL_TIMESTEPS],
     ),
-    "SD3": ("SD3Inferencer", "is_sd3", None),  # modules/models/sd3/sd3_model.py:21
+    "SD3": ("SD3Inferencer", "is_sd3", None),  # modules/models/sd3/sd3_model.py:SD3Inferencer
 }
-# Forge: one engine class per family (backend/diffusion_engine/*.py); base.py:59-67 clears the flags,
-# then sd15.py:58, sd20.py:58, sdxl.py:79/201 and sd35.py:95 set their own; Flux and Chroma set none.
+# Forge: one engine class per family (backend/diffusion_engine/*.py);
+# base.py:ForgeDiffusionEngine.fix_for_webui_backward_compatibility clears the flags, then the __init__ of
+# sd15.py:StableDiffusion, sd20.py:StableDiffusion2, sdxl.py:StableDiffusionXL/StableDiffusionXLRefiner and
+# sd35.py:StableDiffusion3 set their own; Flux and Chroma set none.
 FORGE_MODELS = {
     "SD1": ("StableDiffusion", "is_sd1", None),
     "SD2": ("StableDiffusion2", "is_sd2", None),
@@ -147,14 +151,14 @@ def make_model(flavor, info):
                 _instance(e) if isinstance(e, str) else _instance(e[0], wrapped=_instance(e[1])) for e in embedders
             ],
         )
-    model.sd_checkpoint_info = info  # sd_models.py:528-529
+    model.sd_checkpoint_info = info  # sd_models.py:load_model_weights
     model.sd_model_checkpoint = info.filename
     return model
 
 
 class ModelData:
-    """sd_models.py:676-719: `model_data.sd_model` is the loaded model or None, while
-    `shared.sd_model` loads one and waits for a load in progress (shared_items.py:172-175)."""
+    """sd_models.py:SdModelData: `model_data.sd_model` is the loaded model or None, while
+    `shared.sd_model` loads one and waits for a load in progress (shared_items.py:Shared.sd_model)."""
 
     def __init__(self, models):
         self.models = models
@@ -172,7 +176,7 @@ class SdModels:
     model_path: str
     checkpoints_list: dict = field(default_factory=dict)
     checkpoint_aliases: dict = field(default_factory=dict)
-    hash_cache: dict = field(default_factory=dict)  # cache.json's "hashes" (hashes.py:22-66)
+    hash_cache: dict = field(default_factory=dict)  # cache.json's "hashes" (hashes.py:sha256_from_cache, sha256)
     sd_model: object = None
 
     def add(self, checkpoint: Checkpoint):
@@ -183,7 +187,7 @@ class SdModels:
                 "mtime": os.path.getmtime(path),
                 "sha256": _file_sha256(path),
             }
-        CheckpointInfo(self, path, checkpoint.family).register()  # list_models (:153-180)
+        CheckpointInfo(self, path, checkpoint.family).register()  # sd_models.py:list_models
 
     def sha256_from_cache(self, filename, title):
         entry = self.hash_cache.get(title)
@@ -201,7 +205,8 @@ class SdModels:
         return self.hash_cache[title]["sha256"]
 
     def get_closet_checkpoint_match(self, search_string):
-        """:183-200: an exact id, else the shortest title containing it, with or without a [hash]."""
+        """sd_models.py:get_closet_checkpoint_match: an exact id, else the shortest title containing it, with or
+        without a [hash]."""
         if not search_string:
             return None
         info = self.checkpoint_aliases.get(search_string)
@@ -214,7 +219,7 @@ class SdModels:
         return None
 
     def select_checkpoint(self):
-        """:218-240: the selected checkpoint by exact id, else the first one listed."""
+        """sd_models.py:select_checkpoint: the selected checkpoint by exact id, else the first one listed."""
         info = self.checkpoint_aliases.get(self.webui.opts.sd_model_checkpoint)
         if info is not None:
             return info
@@ -223,7 +228,7 @@ class SdModels:
         return next(iter(self.checkpoints_list.values()))
 
     def reload_model_weights(self):
-        """:940-1000 and load_model_weights (:410-419): hashes it and makes it the selected one."""
+        """sd_models.py:reload_model_weights and load_model_weights: hashes it and makes it the selected one."""
         info = self.select_checkpoint()
         if self.sd_model is not None and self.sd_model.sd_checkpoint_info is info:
             return self.sd_model

@@ -1,6 +1,6 @@
-"""The built-in Lora extension's `networks` module (A1111 extensions-builtin/Lora/networks.py;
-Forge extensions-builtin/sd_forge_lora/networks.py:206-207 alike), importable as `networks` because
-the host puts the extension's folder on sys.path while loading its script (modules/scripts.py:511-522)."""
+"""The built-in Lora extension's `networks` module (A1111 v1.10.1 @ 82a973c0 extensions-builtin/Lora/networks.py;
+Forge dfdcbab6 extensions-builtin/sd_forge_lora/networks.py:available_networks alike), importable as `networks`
+because the host puts the extension's folder on sys.path while loading its script (modules/scripts.py:load_scripts)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from .models import read_metadata_from_safetensors, write_safetensors
 
 
 class NetworkOnDisk:
-    """network.py:24-49: an unreadable header is reported and leaves the metadata empty."""
+    """network.py:NetworkOnDisk.__init__: an unreadable header is reported and leaves the metadata empty."""
 
     def __init__(self, name, filename):
         self.name = name
@@ -29,12 +29,13 @@ class NetworkOnDisk:
 def make_module(lora_dir):
     module = types.ModuleType("networks")
     module.lora_dir = Path(lora_dir)
-    module.available_networks = {}  # networks.py:729
+    module.available_networks = {}  # networks.py:available_networks
     module.available_network_aliases = {}
     module.forbidden_network_aliases = {}
 
     def list_available_networks():
-        """networks.py:650-688: every file by its name, and by its alias unless two share it."""
+        """networks.py:list_available_networks and process_network_files: every file by its name, and by
+        its alias unless two share it."""
         module.available_networks.clear()
         module.available_network_aliases.clear()
         module.forbidden_network_aliases.clear()
@@ -61,7 +62,7 @@ def make_module(lora_dir):
         return path
 
     def lookup(name):
-        """load_networks (networks.py:304): how a prompt's `<lora:name:...>` finds its file."""
+        """networks.py:load_networks: how a prompt's `<lora:name:...>` finds its file."""
         if name.lower() in module.forbidden_network_aliases:
             return module.available_networks.get(name)
         return module.available_network_aliases.get(name)

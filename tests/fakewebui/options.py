@@ -18,7 +18,7 @@ class OptionInfo:
 
 @dataclass
 class Options:
-    """`data` holds only what config.json holds; reads fall back to defaults (options.py:131-142)."""
+    """`data` holds only what config.json holds; reads fall back to defaults (options.py:Options.__getattr__)."""
 
     data: dict = field(default_factory=dict)
     data_labels: dict = field(
@@ -26,7 +26,8 @@ class Options:
             CLIP_KEY: OptionInfo(1, infotext="Clip skip"),
             "infotext_skip_pasting": OptionInfo([]),
             "sd_model_checkpoint": OptionInfo(None, infotext="Model hash"),
-            "sdxl_clip_l_skip": OptionInfo(False),  # shared_options.py:180 (Forge :182)
+            # shared_options.py:options_templates, section "sd" (Forge dfdcbab6 alike)
+            "sdxl_clip_l_skip": OptionInfo(False),
         }
     )
     cmd_opts: SimpleNamespace = field(
@@ -50,14 +51,14 @@ class Options:
         raise AttributeError(key)
 
     def assign(self, key, value):
-        """`setattr(opts, key, value)` for a known key (options.py:98-128): frozen settings assert."""
+        """`setattr(opts, key, value)` for a known key (options.py:Options.__setattr__): frozen settings assert."""
         assert not self.cmd_opts.freeze_settings, "changing settings is disabled"
         frozen = (self.cmd_opts.freeze_specific_settings or "").split(",")
         assert key not in [name.strip() for name in frozen], f"{key} is frozen"
         self.data[key] = value
 
     def set(self, key, value, is_api=False, run_callbacks=True):
-        """options.py:144-171: unchanged values are skipped, compared with the *raw* data."""
+        """options.py:Options.set: unchanged values are skipped, compared with the *raw* data."""
         if self.data.get(key, None) == value:
             return False
         self.assign(key, value)
@@ -67,7 +68,7 @@ class Options:
         return self.data_labels[key].default
 
     def cast_value(self, key, value):
-        """options.py:297-317: `type(default)(value)`, so int("1.5") raises ValueError."""
+        """options.py:Options.cast_value: `type(default)(value)`, so int("1.5") raises ValueError."""
         if value is None:
             return None
         return type(self.data_labels[key].default)(value)

@@ -13,7 +13,7 @@ CHECKPOINT = "sd_model_checkpoint"
 
 
 class Processing:
-    """The fields and the script_args/scripts setters of StableDiffusionProcessing (processing.py:120-300)."""
+    """The fields and the script_args/scripts setters of processing.py:StableDiffusionProcessing."""
 
     def __init__(
         self,
@@ -39,18 +39,19 @@ class Processing:
         self.override_settings_restore_afterwards = override_settings_restore_afterwards
         self.is_api = is_api
         self.extra_generation_params = {}
-        self.comments = {}  # processing.py:232
+        self.comments = {}  # processing.py:StableDiffusionProcessing.__post_init__
         self.scripts_value = None
         self.script_args_value = None
         self.scripts_setup_complete = False
         self.closed = False
-        # The cond caches are class attributes, shared by every job (:188-189, 251-252, 1183-1184, 1210-1211).
+        # The cond caches are class attributes, shared by every job (the class bodies and __post_init__ of
+        # StableDiffusionProcessing and StableDiffusionProcessingTxt2Img).
         self.cached_c = webui.cond_caches["c"]
         self.cached_hr_c = webui.cond_caches["hr_c"]
         self.c = None
-        if not img2img:  # StableDiffusionProcessingImg2Img (:1557) has no hires fix
+        if not img2img:  # processing.py:StableDiffusionProcessingImg2Img has no hires fix
             self.enable_hr = enable_hr
-            self.hr_c = self.hr_uc = None  # :1192-1193
+            self.hr_c = self.hr_uc = None  # StableDiffusionProcessingTxt2Img.hr_c, .hr_uc
             self.hr_second_pass_steps = 0
 
     @property
@@ -72,7 +73,7 @@ class Processing:
         self._maybe_setup()
 
     def _maybe_setup(self):
-        # processing.py:285-294: `setup` runs once both are set
+        # processing.py:StableDiffusionProcessing.script_args and .setup_scripts: `setup` runs once both are set
         if self.scripts_value and self.script_args_value and not self.scripts_setup_complete:
             self.scripts_setup_complete = True
             self.scripts.run_hook("setup", self, is_ui=not self.is_api)
@@ -81,12 +82,13 @@ class Processing:
         self.closed = True
 
     def comment(self, text):
-        """:296-297: shown under the image as Processed.comments (:525)."""
+        """StableDiffusionProcessing.comment: shown under the image as Processed.comments (Processed.__init__)."""
         self.comments[text] = 1
 
     def get_conds_with_caching(self, prompts, caches, hires_steps=None):
-        """:460-491: the first cache whose parameters match (:440-455, which hold the Clip skip
-        setting and the loaded checkpoint), else encode now into the first cache."""
+        """StableDiffusionProcessing.get_conds_with_caching: the first cache whose parameters match
+        (StableDiffusionProcessing.cached_params, which hold the Clip skip setting and the loaded checkpoint),
+        else encode now into the first cache."""
         webui = self.webui
         info = getattr(webui.shared.sd_model, "sd_checkpoint_info", None)
         params = (tuple(prompts), self.steps, hires_steps, webui.opts.CLIP_stop_at_last_layers, info)
@@ -100,13 +102,15 @@ class Processing:
         return cache[1]
 
     def setup_conds(self):
-        """:493-503, and for txt2img :1513-1523: the first pass's conds; the hires ones are cleared."""
+        """StableDiffusionProcessing.setup_conds, and for txt2img StableDiffusionProcessingTxt2Img.setup_conds:
+        the first pass's conds; the hires ones are cleared."""
         self.c = self.get_conds_with_caching(self.prompts, [self.cached_c])
         if hasattr(self, "enable_hr"):
             self.hr_c = self.hr_uc = None
 
     def calculate_hr_conds(self):
-        """:1499-1511: nothing to do while hr_c is set; the first pass's cache is tried second."""
+        """StableDiffusionProcessingTxt2Img.calculate_hr_conds: nothing to do while hr_c is set; the first pass's
+        cache is tried second."""
         if self.hr_c is not None:
             return
         total_steps = self.hr_second_pass_steps or self.steps
@@ -118,18 +122,19 @@ class Processing:
 class Processed:
     images: list
     infotexts: list
-    clip_skip: object  # processing.py:546 reads the setting while overrides are applied
+    clip_skip: object  # processing.py:Processed.__init__ reads the setting while overrides are applied
     extra_generation_params: dict = field(default_factory=dict)
-    comments: str = ""  # :525
+    comments: str = ""  # Processed.__init__
 
     def js(self):
         return json.dumps({"infotexts": self.infotexts, "clip_skip": self.clip_skip})
 
 
 def encode(webui, prompts):
-    """The SD1 text encoder reading the *global* option at encode time (sd_hijack_clip.py:351-361):
+    """The SD1 text encoder reading the *global* option at encode time
+    (sd_hijack_clip.py:FrozenCLIPEmbedderWithCustomWords.encode_with_transformers):
     it indexes 13 hidden states with -N unchecked, so a float raises TypeError and N >= 14 IndexError.
-    Forge int-casts first (processing.py:471-474)."""
+    Forge int-casts first (processing.py:StableDiffusionProcessing.get_conds_with_caching)."""
     n = webui.opts.CLIP_stop_at_last_layers
     if webui.flavor == "forge":
         n = int(n)
@@ -142,11 +147,11 @@ def encode(webui, prompts):
 
 
 def create_infotext(webui, p, index):
-    """processing.py:754-815: "Clip skip" comes from p.clip_skip or the global option *now*,
+    """processing.py:create_infotext: "Clip skip" comes from p.clip_skip or the global option *now*,
     is omitted when <= 1, and `extra_generation_params` is spread after it."""
     clip_skip = getattr(p, "clip_skip", webui.opts.CLIP_stop_at_last_layers)
     if webui.flavor == "forge":
-        clip_skip = int(clip_skip)  # Forge processing.py:721
+        clip_skip = int(clip_skip)  # Forge processing.py:create_infotext
     params = {
         "Steps": p.steps,
         "Seed": p.seed + index,
@@ -162,28 +167,29 @@ def create_infotext(webui, p, index):
 
 
 def quote(value):
-    """infotext_utils.py:56-60: JSON-quote only values holding ',', ':' or a newline."""
+    """infotext_utils.py:quote: JSON-quote only values holding ',', ':' or a newline."""
     text = str(value)
     return json.dumps(text) if any(c in text for c in ",:\n") else value
 
 
 def process_images(webui, p):
-    """processing.py:819-861 (Forge :815-849): before_process, snapshot, apply, run, restore."""
+    """processing.py:process_images (Forge alike): before_process, snapshot, apply, run, restore."""
     opts = webui.opts
     if p.scripts is not None:
         p.scripts.run_hook("before_process", p)
-    # The restore gap: keys missing from config.json are applied but never restored (:823).
+    # The restore gap: keys missing from config.json are applied but never restored (process_images).
     stored = {key: opts.data[key] for key in p.override_settings if key in opts.data}
     models = webui.sd_models
     try:
-        # A checkpoint override that is not an exact id is dropped (:828-829; Forge :825-826).
+        # A checkpoint override that is not an exact id is dropped (process_images, A1111 and Forge).
         if models.checkpoints_list and models.checkpoint_aliases.get(p.override_settings.get(CHECKPOINT)) is None:
             p.override_settings.pop(CHECKPOINT, None)
         for key, value in p.override_settings.items():
             if webui.flavor == "forge" and value == opts.data.get(key):
                 continue  # sysinfo.set_config skips unchanged values
             opts.set(key, value, is_api=True, run_callbacks=False)
-        if models.checkpoints_list:  # (re)load the selected model (:830, :835-836; Forge :836); none in a bare fake
+        if models.checkpoints_list:  # (re)load the selected model (process_images; Forge's calls
+            # manage_model_and_prompt_cache); none in a bare fake
             models.reload_model_weights()
         return process_images_inner(webui, p)
     finally:
@@ -193,7 +199,7 @@ def process_images(webui, p):
 
 
 def process_images_inner(webui, p):
-    """processing.py:863-1150, reduced to what touches Clip skip."""
+    """processing.py:process_images_inner, reduced to what touches Clip skip."""
     if p.scripts is not None:
         p.scripts.run_hook("process", p)
     images, infotexts = [], []
@@ -203,7 +209,7 @@ def process_images_inner(webui, p):
         p.prompts = [p.prompt] * p.batch_size
         if p.scripts is not None:
             p.scripts.run_hook("process_batch", p)
-        p.setup_conds()  # :966
+        p.setup_conds()  # process_images_inner
         for elsewhere in webui.meanwhile:  # other threads go on while a job samples (settings saves)
             elsewhere()
         if webui.fail_while_sampling:
@@ -229,17 +235,19 @@ def process_images_inner(webui, p):
 
 
 def sample_hr_pass(webui, p):
-    """:1364-1458 (Forge :1430-1530): the hires conds are computed *before* before_hr, which may
-    replace them; the second pass then samples with p.hr_c (:1454). Returns the layer it sampled with."""
+    """processing.py:StableDiffusionProcessingTxt2Img.sample_hr_pass (Forge alike): the hires conds are computed
+    *before* before_hr, which may replace them; the second pass then samples with p.hr_c. Returns the layer it
+    sampled with."""
     with webui.devices.autocast():
-        p.calculate_hr_conds()  # :1439-1440 (Forge :1506-1507)
+        p.calculate_hr_conds()  # sample_hr_pass (Forge alike)
     if p.scripts is not None:
-        p.scripts.run_hook("before_hr", p)  # :1444-1445 (Forge :1509)
+        p.scripts.run_hook("before_hr", p)  # sample_hr_pass (Forge alike)
     return p.hr_c[1]
 
 
 def run_job(webui, p, runner, script_args):
-    """txt2img.py:79-105 and api.py:468-490: every job runs inside `with closing(p)`."""
+    """txt2img.py:txt2img_upscale and txt2img, and api/api.py:Api.text2imgapi: every job runs inside
+    `with closing(p)`."""
     with closing(p):
         p.scripts = runner
         p.script_args = tuple(script_args)

@@ -8,7 +8,7 @@ AlwaysVisible = object()
 
 
 class Script:
-    """The base class extensions subclass (scripts.py:52-349); hooks default to no-ops."""
+    """The base class extensions subclass (scripts.py:Script); hooks default to no-ops."""
 
     filename = None
     args_from = None
@@ -49,25 +49,25 @@ class Script:
         pass
 
     def elem_id(self, item_id):
-        """scripts.py:334-341: `script_<tab>_<title>_<item>`."""
+        """scripts.py:Script.elem_id: `script_<tab>_<title>_<item>`."""
         tab = "img2img" if self.is_img2img else "txt2img"
         title = re.sub(r"[^a-z_0-9]", "", re.sub(r"\s", "_", self.title().lower()))
         return f"script_{tab}_{title}_{item_id}"
 
 
 class ScriptRunner:
-    """Slices `p.script_args` per script and swallows every hook's exception (scripts.py:817-996)."""
+    """Slices `p.script_args` per script and swallows every hook's exception (scripts.py:ScriptRunner)."""
 
     def __init__(self, scripts, *, is_img2img=False):
         self.scripts = scripts
-        self.inputs = [None]  # slot 0: the selected script's index (scripts.py:551)
+        self.inputs = [None]  # slot 0: the selected script's index (scripts.py:ScriptRunner.__init__)
         self.infotext_fields = []
         self.paste_field_names = []
         self.reported = []  # what errors.report printed
         self.is_img2img = is_img2img
 
     def create_ui(self, blocks_factory):
-        """create_script_ui_inner (scripts.py:644-687): args_from/args_to bracket ui()'s return."""
+        """scripts.py:ScriptRunner.create_script_ui_inner: args_from/args_to bracket ui()'s return."""
         with blocks_factory() as self.blocks:
             for script in self.scripts:
                 script.is_img2img = self.is_img2img
@@ -92,7 +92,7 @@ class ScriptRunner:
 
     def click(self, elem_id, *values):
         """A click in the browser: gradio calls the function the button's event registered
-        (gradio 3.41 blocks.py:173-300) with its inputs' values, and shows what it returns."""
+        (gradio 3.41 blocks.py:Block.set_event_trigger) with its inputs' values, and shows what it returns."""
         button = next(b for b in self.blocks.blocks.values() if getattr(b, "elem_id", None) == elem_id)
         index = next(i for i, d in enumerate(self.blocks.dependencies) if button._id in d["targets"])
         inputs = [self.blocks.blocks[i] for i in self.blocks.dependencies[index]["inputs"]]
@@ -119,7 +119,7 @@ class ScriptRunner:
 
 
 def _arg_info(control):
-    """ScriptArg fields the API's /sdapi/v1/script-info lists (scripts.py:657-671)."""
+    """ScriptArg fields the API's /sdapi/v1/script-info lists (scripts.py:ScriptRunner.create_script_ui_inner)."""
     info = {"label": getattr(control, "label", None) or ""}
     for name in ("value", "minimum", "maximum", "step"):
         value = getattr(control, name, None)

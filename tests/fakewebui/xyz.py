@@ -20,7 +20,7 @@ def format_value_add_label(p, opt, x):
 
 
 class AxisOption:
-    """xyz_grid.py:214-224."""
+    """xyz_grid.py:AxisOption."""
 
     def __init__(
         self,
@@ -38,7 +38,7 @@ class AxisOption:
 
 
 def apply_override(field):
-    """xyz_grid.py:154-160: the host's own Clip skip axis writes the job's override."""
+    """xyz_grid.py:apply_override: the host's own Clip skip axis writes the job's override."""
 
     def fun(p, x, xs):
         p.override_settings[field] = x
@@ -58,7 +58,7 @@ def apply_prompt(p, x, xs):
 
 
 def apply_checkpoint(p, x, xs):
-    """xyz_grid.py:76-80: the job's override is the checkpoint's `name`, an exact id."""
+    """xyz_grid.py:apply_checkpoint: the job's override is the checkpoint's `name`, an exact id."""
     info = p.webui.sd_models.get_closet_checkpoint_match(x)
     if info is None:
         raise RuntimeError(f"Unknown checkpoint: {x}")
@@ -66,7 +66,7 @@ def apply_checkpoint(p, x, xs):
 
 
 def confirm_checkpoints(p, xs):
-    """xyz_grid.py:83-86."""
+    """xyz_grid.py:confirm_checkpoints."""
     for x in xs:
         if p.webui.sd_models.get_closet_checkpoint_match(x) is None:
             raise RuntimeError(f"Unknown checkpoint: {x}")
@@ -78,13 +78,13 @@ def default_axis_options():
         AxisOption("Seed", int, apply_field("seed")),
         AxisOption("Steps", int, apply_field("steps")),
         AxisOption("Prompt S/R", str, apply_prompt),
-        AxisOption("Checkpoint name", str, apply_checkpoint, confirm=confirm_checkpoints, cost=1.0),  # :252
+        AxisOption("Checkpoint name", str, apply_checkpoint, confirm=confirm_checkpoints, cost=1.0),  # axis_options
         AxisOption("Clip skip", int, apply_override(CLIP_KEY)),
     ]
 
 
 def make_module():
-    """Loaded under its file name, not as scripts.xyz_grid (script_loading.py:10-16)."""
+    """Loaded under its file name, not as scripts.xyz_grid (modules/script_loading.py:load_module)."""
     module = types.ModuleType("xyz_grid.py")
     module.AxisOption = AxisOption
     module.axis_options = default_axis_options()
@@ -93,13 +93,13 @@ def make_module():
 
 ScriptClassData = namedtuple("ScriptClassData", ["script_class", "path", "basedir", "module"])
 
-# xyz_grid.py:408-412: the int range syntaxes
+# xyz_grid.py:re_range and re_range_count: the int range syntaxes
 RE_RANGE = re.compile(r"\s*([+-]?\s*\d+)\s*-\s*([+-]?\s*\d+)(?:\s*\(([+-]\d+)\s*\))?\s*")
 RE_RANGE_COUNT = re.compile(r"\s*([+-]?\s*\d+)\s*-\s*([+-]?\s*\d+)(?:\s*\[(\d+)\s*])?\s*")
 
 
 def process_axis(opt, vals, vals_dropdown, csv_mode, p=None):
-    """xyz_grid.py:547-612: dropdown or prepare or CSV; int ranges expanded; type cast; confirm."""
+    """xyz_grid.py:Script.run.process_axis: dropdown or prepare or CSV; int ranges expanded; type cast; confirm."""
     if opt.label == "Nothing":
         return [0]
     if opt.choices is not None and not csv_mode:
@@ -123,7 +123,7 @@ def process_axis(opt, vals, vals_dropdown, csv_mode, p=None):
         values = expanded
     values = [opt.type(value) for value in values]
     if opt.confirm:
-        opt.confirm(p, values)  # :613
+        opt.confirm(p, values)  # Script.run.process_axis
     return values
 
 
@@ -137,28 +137,28 @@ class Grid:
 
 
 def run(webui, p, *, x, y=("Nothing", ""), csv_mode=True, x_dropdown=(), errors=None):
-    """Script.run (xyz_grid.py:530-800) for X and Y axes."""
+    """xyz_grid.py:Script.run for X and Y axes."""
     options = webui.xyz_module.axis_options
     x_opt = next(o for o in options if o.label == x[0])
     y_opt = next(o for o in options if o.label == y[0])
     xs = process_axis(x_opt, x[1], x_dropdown, csv_mode, p)
     ys = process_axis(y_opt, y[1], (), csv_mode, p)
     cells, order, grid_infotext = {}, [], None
-    # The costlier axis is the outer loop (xyz_grid.py:684-703).
+    # The costlier axis is the outer loop (xyz_grid.py:Script.run).
     pairs = [(vx, vy) for vy in ys for vx in xs] if y_opt.cost >= x_opt.cost else [(vx, vy) for vx in xs for vy in ys]
     for vx, vy in pairs:
-        pc = copy(p)  # shallow: override_settings and extra_generation_params are shared (:712)
+        pc = copy(p)  # shallow: override_settings and extra_generation_params are shared (Script.run.cell)
         x_opt.apply(pc, vx, xs)
         y_opt.apply(pc, vy, ys)
         try:
             result = process_images(webui, pc)
-        except Exception as error:  # errors.display: the plot goes on (:723-727)
+        except Exception as error:  # errors.display: the plot goes on (Script.run.cell)
             (errors if errors is not None else webui.reported_xyz).append(error)
             result = None
         cells[(vx, vy)] = result
         order.append((vx, vy))
         if grid_infotext is None and vx == xs[0] and vy == ys[0]:
-            # built after process_images returned, i.e. after the override was restored (:730-760)
+            # built after process_images returned, i.e. after the override was restored (Script.run.cell)
             pc.extra_generation_params = copy(pc.extra_generation_params)
             pc.extra_generation_params.update({"Script": "X/Y/Z plot", "X Type": x_opt.label, "X Values": x[1]})
             grid_infotext = create_infotext(webui, pc, 0)

@@ -6,7 +6,8 @@ from sd_webui_clip_skip.rules.args import SCRIPT_TITLE
 
 TXT2IMG = "/sdapi/v1/txt2img"
 IMG2IMG = "/sdapi/v1/img2img"
-SCRIPT_NAME = SCRIPT_TITLE.lower()  # the API looks scripts up by lower-cased title (modules/api/api.py:38)
+# The API looks scripts up by lower-cased title (A1111 82a973c0 modules/api/api.py:script_name_to_index).
+SCRIPT_NAME = SCRIPT_TITLE.lower()
 XYZ_SCRIPT_NAME = "x/y/z plot"
 
 BASE = {
@@ -34,7 +35,8 @@ def xyz_args(axis_type: int, values: str | list[str]) -> list:
     """X/Y/Z plot's positional args (scripts/xyz_grid.py ui() order in A1111 1.10 and Forge).
 
     A list picks values from the axis dropdown; a string is typed text, which the plot reads only
-    with "use text inputs instead of dropdowns" on, for an axis that has choices (xyz_grid.py:551).
+    with "use text inputs instead of dropdowns" on, for an axis that has choices (A1111 82a973c0
+    xyz_grid.py:Script.run.process_axis).
     """
     typed = isinstance(values, str)
     return [

@@ -64,7 +64,7 @@ def references(request, webui_config, checkpoint, untouched_checkout) -> dict[st
     """What the same WebUI makes without the extension: the plain request, then the host's own override.
 
     In this order, because on a fresh data directory the host's override outlives its request
-    (processing.py:823 restores only keys already in config.json).
+    (A1111 82a973c0 processing.py:process_images restores only keys already in config.json).
     """
     server = _server(request, webui_config, checkpoint, with_extension=False)
     try:

@@ -74,7 +74,8 @@ def test_a_saved_default_beats_metadata_survives_a_restart_and_reaches_the_image
     in_browser("save")
     browser_webui.restart()
     # A1111 loads the model in the background after a start, and when that load ends it resets the
-    # checkpoint dropdown (sd_models.py:419): a choice made meanwhile is undone. Wait it out.
+    # checkpoint dropdown (A1111 82a973c0 modules/sd_models.py:load_model_weights): a choice made meanwhile is
+    # undone. Wait it out.
     assert browser_webui.post(TXT2IMG, generation()).status == 200
     in_browser("after-restart")
 

@@ -148,7 +148,8 @@ def test_batch_and_hires_fix_carry_the_value_on_every_image(webui):
         hr_upscaler="Latent",
         hr_second_pass_steps=1,
         denoising_strength=0.5,
-        hr_additional_modules=["Use same choices"],  # Forge fails on its default None (processing.py:1405)
+        hr_additional_modules=["Use same choices"],  # Forge fails on its default None
+        # (Forge dfdcbab6 processing.py:StableDiffusionProcessingTxt2Img.sample)
     )
     both = ok(generate(webui, body))
     assert len(both.images) >= 2

@@ -1,8 +1,8 @@
 """Start a user's WebUI checkout for one test run without changing it, and talk to its API.
 
 The WebUI runs with a temporary `--data-dir`, which also holds its `extensions/`, `config.json`,
-outputs and caches (modules/paths_internal.py:30-36 in A1111 1.10), so the checkout and the
-user's own data stay as they were. The server binds 127.0.0.1 on a free port and is stopped by
+outputs and caches (A1111 1.10 @ 82a973c0 modules/paths_internal.py:data_path and the paths built on it),
+so the checkout and the user's own data stay as they were. The server binds 127.0.0.1 on a free port and is stopped by
 its process group.
 """
 
@@ -170,7 +170,8 @@ class WebUIServer:
             "--ckpt-dir",  # also lists the cached checkpoints beside it, such as the one with metadata
             str(self.checkpoint.parent),
             # Forge's gradio 4 serves files only from allowed paths, by default just the data
-            # directory (modules/cmd_args.py:93): without this its own script.js answers 403.
+            # directory (Forge dfdcbab6 modules/cmd_args.py:parser, --gradio-allowed-path's default): without this
+            # its own script.js answers 403.
             "--gradio-allowed-path",
             str(self.config.directory),
             *self.config.extra_args,
@@ -203,8 +204,8 @@ class WebUIServer:
             if self.process.poll() is not None:
                 raise WebUIError(f"the WebUI exited with {self.process.returncode}:\n{self.log_tail()}")
             # No request before the host prints its startup time: one that arrives while it is
-            # still adding middleware makes Starlette raise and the WebUI exit (webui.py:106,
-            # initialize_util.setup_middleware). Forge also answers the API before its UI exists.
+            # still adding middleware makes Starlette raise and the WebUI exit (A1111 82a973c0
+            # webui.py:webui, initialize_util.py:setup_middleware). Forge also answers the API before its UI exists.
             if self._started(log_start) and self._answers("/") and self._answers("/sdapi/v1/sd-models"):
                 return
             time.sleep(1)

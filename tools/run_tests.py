@@ -1,0 +1,54 @@
+"""Every test of the extension in one command: `python tools/run_tests.py` (Python 3.10+, Node 20+).
+
+Makes a virtual environment in `.venv` beside the code (never the WebUI's own), installs
+requirements-test.txt into it, then runs ruff, mypy, pytest and the Node tests of javascript/.
+Arguments are passed on to pytest, e.g. `python tools/run_tests.py -k paste`.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+VENV = ROOT / ".venv"
+
+
+def venv_python() -> Path:
+    folder = "Scripts" if os.name == "nt" else "bin"
+    return VENV / folder / ("python.exe" if os.name == "nt" else "python")
+
+
+def run(*command: str | Path) -> None:
+    print("+", " ".join(str(part) for part in command), flush=True)
+    subprocess.run([str(part) for part in command], cwd=ROOT, check=True)
+
+
+def main(pytest_args: list[str]) -> int:
+    python = venv_python()
+    if not python.exists():
+        venv.create(VENV, with_pip=True)
+    pip = (python, "-m", "pip", "--disable-pip-version-check")
+    run(*pip, "install", "--quiet", "-r", ROOT / "requirements-test.txt")
+    run(python, "-m", "ruff", "check", ".")
+    run(python, "-m", "ruff", "format", "--check", ".")
+    run(python, "-m", "mypy")
+    run(python, "-m", "pytest", *pytest_args)
+    npm = shutil.which("npm")
+    if npm is None:
+        print("The browser code's tests need Node.js 20+ (npm); install it and run this again.", file=sys.stderr)
+        return 1
+    run(npm, "ci", "--no-audit", "--no-fund")
+    run(npm, "test")
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main(sys.argv[1:]))
+    except subprocess.CalledProcessError as error:
+        sys.exit(error.returncode or 1)
