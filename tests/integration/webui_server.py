@@ -116,6 +116,7 @@ def _install_extension(extensions: Path) -> None:
 class Response:
     status: int
     body: dict
+    headers: dict = field(default_factory=dict)
 
     @property
     def images(self) -> list[bytes]:
@@ -134,6 +135,8 @@ class WebUIServer:
     extra_extensions: tuple[Path, ...] = ()
     settings: dict | None = None
     """Written as config.json before the start; None leaves the data directory fresh."""
+    args: tuple[str, ...] = ()
+    """More launch flags for this server, after the configured ones (e.g. --api-auth)."""
     port: int = field(default_factory=free_port)
     process: subprocess.Popen | None = None
     data_dir: Path | None = None
@@ -175,6 +178,7 @@ class WebUIServer:
             "--gradio-allowed-path",
             str(self.config.directory),
             *self.config.extra_args,
+            *self.args,
         ]
         environment = {**os.environ, "PYTHONUNBUFFERED": "1", "GRADIO_ANALYTICS_ENABLED": "False"}
         environment.pop("COMMANDLINE_ARGS", None)  # launch.py would append the user's usual flags
@@ -217,9 +221,12 @@ class WebUIServer:
             return b"Startup time:" in log.read()
 
     def _answers(self, path: str) -> bool:
+        """200, or the 401 of an API behind --api-auth: either way the route is up."""
         try:
             with urllib.request.urlopen(self.url + path, timeout=10) as response:
                 return response.status == 200
+        except urllib.error.HTTPError as error:
+            return error.code == 401
         except (OSError, urllib.error.URLError):
             return False
 
@@ -251,21 +258,27 @@ class WebUIServer:
             except ProcessLookupError:
                 pass
 
-    def request(self, method: str, path: str, body: dict | None = None, timeout: float = 600) -> Response:
+    def request(
+        self, method: str, path: str, body: dict | None = None, timeout: float = 600, headers: dict | None = None
+    ) -> Response:
         data = None if body is None else json.dumps(body).encode()
         request = urllib.request.Request(
-            self.url + path, data=data, method=method, headers={"Content-Type": "application/json"}
+            self.url + path, data=data, method=method, headers={"Content-Type": "application/json", **(headers or {})}
         )
         try:
             with urllib.request.urlopen(request, timeout=timeout) as response:
-                return Response(response.status, json.loads(response.read() or b"null"))
+                return Response(response.status, json.loads(response.read() or b"null"), _lower_keys(response.headers))
         except urllib.error.HTTPError as error:
             raw = error.read()
             try:
                 payload = json.loads(raw)
             except ValueError:
                 payload = {"raw": raw.decode(errors="replace")}
-            return Response(error.code, payload)
+            return Response(error.code, payload, _lower_keys(error.headers))
+
+    def saved_settings(self) -> dict:
+        """config.json in the data directory, as the next start reads it."""
+        return json.loads((self.data_dir / "config.json").read_text(encoding="utf-8"))
 
     def get(self, path: str) -> Response:
         return self.request("GET", path)
@@ -275,6 +288,10 @@ class WebUIServer:
 
     def global_clip_skip(self) -> object:
         return self.get("/sdapi/v1/options").body.get("CLIP_stop_at_last_layers")
+
+
+def _lower_keys(headers: object) -> dict[str, str]:
+    return {str(name).lower(): str(value) for name, value in getattr(headers, "items", dict)()}
 
 
 def pixels(png: bytes) -> bytes:
