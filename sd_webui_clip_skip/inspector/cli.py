@@ -1,53 +1,85 @@
-"""`python -m sd_webui_clip_skip inspect PATH...`: the Clip skip recorded in images and model files.
+"""`python -m sd_webui_clip_skip inspect [--json] PATH...`: the Clip skip recorded in images and model files.
 
 Runs without a WebUI: model files are read with the standard library, images with Pillow (which every
-WebUI ships); without Pillow each image is reported as skipped with one line saying so.
+WebUI ships); without Pillow each image is reported as skipped with one line saying so. Exits 0, and 2
+only for a usage error.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..models.metadata import SAFETENSORS_SUFFIX, MetadataError, clip_skip_from_metadata, read_safetensors_metadata
-from ..rules.values import DEFAULT, ClipSkipError
-from .images import ImageMetadataError, read_infotext, recorded_clip_skip
+from ..rules.values import ClipSkipError
+from .findings import DamagedMetadata, Finding, image_findings
+from .images import ImageMetadataError, read_image_metadata
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")
 NEEDS_PILLOW = "reading images needs Pillow, which this Python does not have (python -m pip install Pillow)"
+MODEL_CONVENTION = "kohya sd-scripts and SAI ModelSpec count as this WebUI does"
 
 
-def describe(path: Path) -> str:
-    """One line for one file: its Clip skip, or why it was skipped."""
+@dataclass(frozen=True)
+class Report:
+    """What one file says: its findings, or why it was skipped, or that it records nothing."""
+
+    path: Path
+    findings: list[Finding] = field(default_factory=list)
+    skipped: str | None = None
+    nothing: str | None = None
+
+    def lines(self) -> Iterator[str]:
+        if self.skipped is not None:
+            yield f"{self.path}: skipped: {self.skipped}"
+        elif not self.findings:
+            yield f"{self.path}: {self.nothing}"
+        for found in self.findings:
+            yield f"{self.path}: {_model_text(found) if found.tool == 'model' else found.text()}"
+
+    def as_json(self) -> dict[str, object]:
+        first = self.findings[0].as_json() if self.findings else {}
+        return {
+            "path": str(self.path),
+            "value": first.get("value"),
+            "tool": first.get("tool"),
+            "key": first.get("key"),
+            "own": first.get("own"),
+            "convention": first.get("convention"),
+            "findings": [found.as_json() for found in self.findings],
+            "skipped": self.skipped,
+        }
+
+
+def report(path: Path) -> Report:
     suffix = path.suffix.lower()
     try:
         path.stat()  # a missing .safetensors file would otherwise read as one without metadata
         if suffix == SAFETENSORS_SUFFIX:
-            return f"{path}: {_describe_model(path)}"
+            found = clip_skip_from_metadata(read_safetensors_metadata(path))
+            if found is None:
+                return Report(path, nothing="no clip skip in metadata")
+            return Report(path, [Finding(found.value, "model", found.key, found.value, MODEL_CONVENTION)])
         if suffix in IMAGE_SUFFIXES:
-            return f"{path}: {_describe_image(path)}"
-    except (OSError, MetadataError, ImageMetadataError, ClipSkipError) as error:
-        return f"{path}: skipped: {_reason(error)}"
+            return Report(path, image_findings(read_image_metadata(path)), nothing="no generation parameters")
+    except (OSError, MetadataError, ImageMetadataError, ClipSkipError, DamagedMetadata) as error:
+        return Report(path, skipped=_reason(error))
     except ImportError:
-        return f"{path}: skipped: {NEEDS_PILLOW}"
-    return f"{path}: skipped: not an image or a .safetensors file"
+        return Report(path, skipped=NEEDS_PILLOW)
+    return Report(path, skipped="not an image or a .safetensors file")
 
 
-def _describe_model(path: Path) -> str:
-    found = clip_skip_from_metadata(read_safetensors_metadata(path))
-    return f"Clip skip {found.value} from {found.key}" if found else "no clip skip in metadata"
+def describe(path: Path) -> str:
+    """The lines for one file, joined."""
+    return "\n".join(report(path).lines())
 
 
-def _describe_image(path: Path) -> str:
-    infotext = read_infotext(path)
-    if infotext is None:
-        return "no generation parameters"
-    recorded = recorded_clip_skip(infotext)
-    if recorded is None:
-        return f"Clip skip {DEFAULT} (not recorded; the WebUI reads {DEFAULT})"
-    return f"Clip skip {recorded} (recorded)"
+def _model_text(found: Finding) -> str:
+    return f"Clip skip {found.value} from {found.key}"
 
 
 def _reason(error: Exception) -> str:
@@ -58,32 +90,44 @@ def _reason(error: Exception) -> str:
     return str(error)
 
 
-def inspect(paths: Sequence[Path]) -> Iterator[str]:
-    """A line per file; folders are walked recursively in sorted order."""
+def reports(paths: Sequence[Path]) -> Iterator[Report]:
+    """A report per file; folders are walked recursively in sorted order."""
     for path in paths:
         if not path.is_dir():
-            yield describe(path)
+            yield report(path)
             continue
         walk_errors: list[OSError] = []
         for folder, folders, files in os.walk(path, onerror=walk_errors.append):
             folders.sort()
             for name in sorted(files):
-                yield describe(Path(folder, name))
+                yield report(Path(folder, name))
         for error in walk_errors:
-            yield f"{error.filename}: skipped: {_reason(error)}"
+            yield Report(Path(str(error.filename)), skipped=_reason(error))
+
+
+def inspect(paths: Sequence[Path]) -> Iterator[str]:
+    """The text lines, a line per finding."""
+    for found in reports(paths):
+        yield from found.lines()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m sd_webui_clip_skip",
-        description="Show the Clip skip recorded in WebUI images and in model or LoRA files.",
+        description="Show the Clip skip recorded in images (of this WebUI, SD.Next, ComfyUI, InvokeAI, Fooocus, "
+        "Draw Things, NovelAI) and in model or LoRA files, in this WebUI's numbering.",
     )
     commands = parser.add_subparsers(dest="command", required=True)
     inspect_command = commands.add_parser(
         "inspect", help="print the Clip skip of images (PNG, JPEG, WebP) and .safetensors files"
     )
+    inspect_command.add_argument("--json", action="store_true", help="one JSON object per file, a line each")
     inspect_command.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="a file or a folder")
     arguments = parser.parse_args(argv)
-    for line in inspect(arguments.paths):
-        print(line)
+    for found in reports(arguments.paths):
+        if arguments.json:
+            print(json.dumps(found.as_json(), ensure_ascii=False))
+        else:
+            for line in found.lines():
+                print(line)
     return 0

@@ -10,43 +10,55 @@ decoded as piexif.helper.UserComment.load decodes it, and any other prefix as UT
 
 from __future__ import annotations
 
-import json
 import os
-import re
+import warnings
 import zlib
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from ..rules.values import DEFAULT, INFOTEXT_KEY, parse_clip_skip
+from ..rules.infotext import parameters, recorded_value
+from ..rules.values import DEFAULT, parse_clip_skip
 
 if TYPE_CHECKING:
     from PIL.Image import Image
 
 INFOTEXT_CHUNK = "parameters"
 FORMATS = ("PNG", "JPEG", "WEBP")
-# A "key: value" pair of the parameters line; values may be JSON-quoted (A1111 82a973c0 infotext_utils.py:re_param).
-_PARAM = re.compile(r'\s*(\w[\w \-/]+):\s*("(?:\\.|[^\\"])+"|[^,]*)(?:,|$)')
 # piexif.helper.UserComment's prefixes and codecs.
 _USER_COMMENT_CODECS = {b"ASCII\0\0\0": "ascii", b"JIS\0\0\0\0\0": "shift_jis", b"UNICODE\0": "utf_16_be"}
 _EXIF_IFD = 0x8769
 _USER_COMMENT = 0x9286
+_SOFTWARE = 0x0131
+_MAKER_NOTE = 0x927C
 
 
 class ImageMetadataError(ValueError):
     """An image whose metadata cannot be read."""
 
 
-def read_infotext(path: str | os.PathLike[str]) -> str | None:
-    """The image's infotext, None when it has none.
+@dataclass(frozen=True)
+class ImageMetadata:
+    infotext: str | None
+    """The infotext as the WebUI reads it (read_info_from_image), None when there is none."""
+    texts: dict[str, str] = field(default_factory=dict)
+    """Every other tool's text: PNG text chunks by keyword, and the EXIF Software and MakerNote tags."""
 
-    Raises ImageMetadataError for a file that is not a PNG, JPEG or WebP or is malformed, OSError when
-    unreadable, ImportError without Pillow.
-    """
+
+def read_infotext(path: str | os.PathLike[str]) -> str | None:
+    """The image's infotext, None when it has none; raises as read_image_metadata."""
+    return read_image_metadata(path).infotext
+
+
+def read_image_metadata(path: str | os.PathLike[str]) -> ImageMetadata:
+    """Raises ImageMetadataError for a file that is not a PNG, JPEG or WebP or is malformed, OSError when
+    unreadable, ImportError without Pillow."""
     from PIL import Image, UnidentifiedImageError
 
     with open(path, "rb") as file:
         try:
-            with Image.open(file, formats=FORMATS) as image:
-                return _infotext(image)
+            with warnings.catch_warnings(), Image.open(file, formats=FORMATS) as image:
+                warnings.simplefilter("ignore")  # Pillow warns about odd EXIF; the result says what it found
+                return ImageMetadata(_infotext(image), _texts(image))
         except UnidentifiedImageError:
             raise ImageMetadataError("not a PNG, JPEG or WebP image") from None
         except (SyntaxError, ValueError, EOFError, zlib.error, Image.DecompressionBombError) as error:
@@ -71,6 +83,19 @@ def _infotext(image: Image) -> str | None:
     return parameters
 
 
+def _texts(image: Image) -> dict[str, str]:
+    texts = {key: value for key, value in (image.info or {}).items() if isinstance(key, str) and isinstance(value, str)}
+    if "exif" in (image.info or {}):
+        exif = image.getexif()
+        for tag, name in ((_SOFTWARE, "Software"), (_MAKER_NOTE, "MakerNote")):
+            value = exif.get(tag, exif.get_ifd(_EXIF_IFD).get(tag))
+            if isinstance(value, bytes):
+                value = value.decode("utf-8", errors="ignore")
+            if isinstance(value, str) and value:
+                texts.setdefault(name, value.strip("\0"))
+    return texts
+
+
 def _decode_user_comment(raw: object) -> str:
     if isinstance(raw, str):  # Pillow decodes some layouts itself
         return raw
@@ -83,20 +108,12 @@ def _decode_user_comment(raw: object) -> str:
 
 
 def recorded_clip_skip(infotext: str) -> int | None:
-    """The `Clip skip` of the infotext's parameters line, None when it has none.
-
-    Raises ClipSkipError for a value that is not a Clip skip.
-    """
-    # The parameters line is the last one, when it has at least 3 pairs (A1111 82a973c0
-    # infotext_utils.py:parse_generation_parameters).
-    last = infotext.strip().split("\n")[-1]
-    pairs = _PARAM.findall(last)
-    value = dict(pairs).get(INFOTEXT_KEY, "") if len(pairs) >= 3 else ""
-    if not value:  # the WebUI drops an empty value (v[0] raises inside its try) and then fills in 1
+    """The Clip skip the infotext's parameters line records (any WebUI's key, rules/infotext.py), None
+    when it records none. Raises ClipSkipError for a value that is not a Clip skip."""
+    recorded = recorded_value(parameters(infotext))
+    if recorded is None:
         return None
-    if value[0] == '"' and value[-1] == '"':
-        value = _unquote(value)
-    return parse_clip_skip(value, source=f"The recorded '{INFOTEXT_KEY}'")
+    return parse_clip_skip(recorded.text, source=f"The recorded '{recorded.key}'")
 
 
 def clip_skip_from_infotext(infotext: str) -> int:
@@ -104,11 +121,3 @@ def clip_skip_from_infotext(infotext: str) -> int:
     infotext_utils.py:parse_generation_parameters)."""
     recorded = recorded_clip_skip(infotext)
     return DEFAULT if recorded is None else recorded
-
-
-def _unquote(value: str) -> str:
-    try:
-        unquoted = json.loads(value)
-    except json.JSONDecodeError:
-        return value
-    return unquoted if isinstance(unquoted, str) else value
