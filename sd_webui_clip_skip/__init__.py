@@ -6,7 +6,7 @@ touches a WebUI, imported lazily so the package loads without one.
 
 import logging
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 logger = logging.getLogger("sd_webui_clip_skip")
 
