@@ -77,6 +77,14 @@ class Host(Protocol):
         """Why an override of the setting would fail, or None."""
         ...
 
+    def stop_job(self) -> None:
+        """Stop the running job before its first image, as the Interrupt button does."""
+        ...
+
+    def release_when_closed(self, release: Callable[[Any], None]) -> None:
+        """Call `release(p)` whenever the host closes a job, also after an exception in it."""
+        ...
+
     def guard_settings_saves(self, substitute: Callable[[Settings], Settings]) -> None:
         """Make every save of the settings file write `substitute(settings)` instead of the live settings."""
         ...

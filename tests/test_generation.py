@@ -133,13 +133,21 @@ def test_a_whole_float_reaches_the_encoder_as_an_int(make_webui):
     assert "Clip skip: 3," in processed.infotexts[0]
 
 
-@pytest.mark.parametrize("bad", [(True, 2.5), (True, 0), (True, None), ("yes", 2)])
-def test_invalid_in_process_args_are_logged_and_ignored(webui, caplog, bad):
+@pytest.mark.parametrize("bad", [(True, 2.5), (True, 0), (True, None), ("yes", 2), (False, 13)])
+def test_invalid_in_process_args_stop_the_job_with_a_clear_error(webui, caplog, bad):
+    # Args that reach the hooks without the API guard (a queue, another extension): no image at a
+    # value the user did not ask for, the reason in the console and under the (empty) result.
     processed, _ = webui.txt2img(bad)
-    assert layer(processed) == {"layer 12"}
-    assert "Clip skip" not in processed.infotexts[0]
-    assert "Clip skip was not applied" in caplog.text
-    assert webui.reported == []
+    assert processed.images == []
+    assert "Clip skip args refused, nothing was generated: args[" in processed.comments
+    assert "Clip skip args refused, nothing was generated" in caplog.text
+    assert webui.reported == [] and webui.global_clip_skip == 1
+
+
+def test_the_next_job_after_refused_args_runs(webui):
+    webui.txt2img((True, 13))
+    processed, _ = webui.txt2img((True, 2))
+    assert layer(processed) == {"layer 11"}
 
 
 def test_frozen_settings_are_respected_instead_of_failing_the_generation(make_webui, caplog):

@@ -62,16 +62,27 @@ class Job:
         self.closed += 1
 
 
-def test_the_job_state_is_released_when_the_host_closes_the_job():
+def test_release_job_restores_and_only_a_plain_token_stays_on_the_job():
     p = Job()
     options = {KEY: 1}
     state = job_state(p)
     assert job_state(p) is state
     state.arm(options)
     options[KEY] = 2
-    p.close()
+    assert list(vars(p)) == ["closed", "clip_skip_job"] and isinstance(p.clip_skip_job, str)
+    release_job(p)
+    release_job(p)
     assert options == {KEY: 1}
-    assert p.closed == 1
+    assert job_state(p) is not state  # a later X/Y/Z cell starts afresh under the same token
+
+
+def test_the_override_entry_the_job_had_is_put_back():
+    overrides = {KEY: 2}  # e.g. agent-scheduler's "Clip skip: <global>"
+    job = JobState()
+    job.write_override(overrides, 3)
+    assert overrides == {KEY: 3}
+    job.release()
+    assert overrides == {KEY: 2}
 
 
 def test_shallow_copies_share_the_state():

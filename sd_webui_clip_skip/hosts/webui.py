@@ -13,6 +13,7 @@ from ..rules.values import SETTING_KEY
 from ..webui.guard import holding
 
 _GUARDED_SAVE = "clip_skip_guards_saves"
+_RELEASES_ON_CLOSE = "clip_skip_releases_on_close"
 
 # Forge names its engines by class (backend/diffusion_engine/*.py); the A1111 flags come first.
 _FORGE_ENGINES = {
@@ -184,6 +185,32 @@ class A1111Host:
             except BaseException:
                 p.hr_c, p.hr_uc = first_pass_conds  # the hires pass still has conds to sample with
                 raise
+
+    def stop_job(self) -> None:
+        from modules import shared
+
+        shared.state.interrupt()  # process_images_inner stops before the next batch (A1111 82a973c0)
+
+    def release_when_closed(self, release: Callable[[Any], None]) -> None:
+        """Every job runs inside `with closing(p)` (A1111 82a973c0 txt2img.py:txt2img, img2img.py:img2img,
+        api/api.py:Api.text2imgapi; Forge dfdcbab6 the same), which calls StableDiffusionProcessing.close,
+        also after an exception, when postprocess never runs. Wrapped once on the class: an attribute on
+        the job would travel with every copy of it (see guard.py)."""
+        from modules import processing
+
+        job_class = processing.StableDiffusionProcessing
+        host_close = job_class.close
+        if getattr(host_close, _RELEASES_ON_CLOSE, False):
+            return
+
+        def close(p: Any) -> None:
+            try:
+                release(p)
+            finally:
+                host_close(p)
+
+        setattr(close, _RELEASES_ON_CLOSE, True)
+        job_class.close = close
 
     def guard_settings_saves(self, substitute: Callable[[Settings], Settings]) -> None:
         """Every writer of config.json calls `shared.opts.save(filename)`, which dumps `self.data` (A1111

@@ -3,6 +3,11 @@
 Highest first: an X/Y/Z cell's value; an override already on the job (API `override_settings`, the
 Override settings box); the accordion's value when it is on (Auto's, in Auto mode); the global setting.
 With the accordion off and no cell there is nothing to do: the host's own behaviour stays untouched.
+
+One override is no choice of the user's: agent-scheduler writes `Clip skip: <the global value>` into
+every task queued from the UI (a33753321 agent_scheduler/task_helpers.py:
+map_ui_task_args_list_to_named_args), so a UI job's override that only repeats the global value does
+not outrank the accordion (`only_repeats_global`). Over the API (`p.is_api`) every override counts.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from .args import ScriptArgs
-from .values import SETTING_KEY
+from .values import SETTING_KEY, ClipSkipError, parse_clip_skip
 
 
 class Source(Enum):
@@ -61,6 +66,16 @@ Decision = Apply | Refuse | None
 """None: nothing to do."""
 
 
+def only_repeats_global(override: object, global_value: object, *, is_api: bool) -> bool:
+    """True for a UI job's override that equals the global value: it asks for nothing."""
+    if is_api:
+        return False
+    try:
+        return parse_clip_skip(override) == parse_clip_skip(global_value)
+    except ClipSkipError:
+        return False
+
+
 def decide(
     args: ScriptArgs,
     *,
@@ -70,9 +85,11 @@ def decide(
     frozen: str | None,
     has_hires_pass: bool,
     auto: Callable[[], AutoChoice | None],
+    override_counts: bool = True,
 ) -> Decision:
     """The job's Clip skip. `auto` is only called when Auto's value can matter; `frozen` is why the host
-    would refuse any override of the setting (--freeze-settings), or None."""
+    would refuse any override of the setting (--freeze-settings), or None; `override_counts` False for a
+    job override that `only_repeats_global`."""
     if axis is None and not args.enabled:
         return None
     if frozen:
@@ -80,7 +97,7 @@ def decide(
     hires = args.hires_clip_skip if args.enabled and args.hires and has_hires_pass else None
     if axis is not None:  # each cell wins, whatever the accordion says
         return Apply(Source.AXIS, axis, guard=True, hires=hires)
-    if SETTING_KEY in overrides:
+    if SETTING_KEY in overrides and override_counts:
         value = overrides[SETTING_KEY]
         own = None if args.auto else args.clip_skip
         return Apply(

@@ -9,13 +9,12 @@ from ..host import Host, Job
 from ..models.loras import lora_hint, lora_names
 from ..models.metadata import model_clip_skip
 from ..models.model_aware import ModelAware
-from ..rules.args import ScriptArgs, parse_script_args
-from ..rules.precedence import Apply, AutoChoice, Refuse, Source, decide
+from ..rules.args import parse_script_args
+from ..rules.precedence import Apply, AutoChoice, Refuse, Source, decide, only_repeats_global
 from ..rules.values import HIRES_INFOTEXT_KEY, INFOTEXT_KEY, SETTING_KEY, ClipSkipError, parse_clip_skip
 from ..rules.xyz import AXIS_ATTRIBUTE
 from .guard import job_state, release_job
 
-DECISION_ATTRIBUTE = "clip_skip_decision"
 CHECKPOINT_OVERRIDE = "sd_model_checkpoint"
 
 
@@ -28,29 +27,43 @@ class ClipSkipController:
         self.model = model or ModelAware(host)
 
     def setup(self, p: Job) -> None:
-        # Created on the job the host will close, so X/Y/Z copies share it (see guard.py).
+        # The token goes on the job the host will close, so X/Y/Z copies share its state (see guard.py).
         job_state(p)
 
     def before_process(self, p: Job, args: Sequence[object]) -> None:
         """Runs before the host snapshots and applies `p.override_settings`
         (A1111 82a973c0 processing.py:process_images)."""
+        try:
+            request = parse_script_args(args)
+        except ClipSkipError as error:
+            # Args the API guard never saw (a queue, another extension's call): no image at a value
+            # that was not asked for. The host swallows exceptions from hooks, so the job is stopped.
+            message = f"Clip skip args refused, nothing was generated: {error}"
+            logger.error("%s.", message)
+            p.comment(message)
+            self.host.stop_job()
+            return
         overrides = p.override_settings
+        override = overrides.get(SETTING_KEY)
         decision = decide(
-            self._read_args(args),
+            request,
             axis=getattr(p, AXIS_ATTRIBUTE, None),  # set by the X/Y/Z cell, before this hook
             overrides=overrides,
             restore_afterwards=p.override_settings_restore_afterwards,
             frozen=self.host.freeze_reason(),
             has_hires_pass=bool(getattr(p, "enable_hr", False)),  # img2img jobs have no enable_hr
             auto=lambda: self._auto(p),
+            override_counts=not only_repeats_global(
+                override, self.host.clip_skip_in_effect(), is_api=bool(getattr(p, "is_api", False))
+            ),
         )
         if isinstance(decision, Refuse):
             logger.warning("%s.", decision.reason)
         applied = decision if isinstance(decision, Apply) else None
-        setattr(p, DECISION_ATTRIBUTE, applied)
+        job = job_state(p)
+        job.decision = applied
         if applied is None:
             return
-        job = job_state(p)
         if applied.writes_override:
             job.write_override(overrides, applied.value)
         if applied.superseded is not None:
@@ -65,7 +78,7 @@ class ClipSkipController:
 
     def process(self, p: Job) -> None:
         """Records the values used (the host omits Clip skip 1) and says what the model makes of them."""
-        decision: Apply | None = getattr(p, DECISION_ATTRIBUTE, None)
+        decision = self._decision(p)
         if decision is None:
             return
         try:
@@ -85,7 +98,7 @@ class ClipSkipController:
             self._tell(p, hint)
 
     def before_hr(self, p: Job) -> None:
-        decision: Apply | None = getattr(p, DECISION_ATTRIBUTE, None)
+        decision = self._decision(p)
         hires = decision.hires if decision is not None else None
         if hires is None or hires == self.host.clip_skip_in_effect():
             return
@@ -96,12 +109,17 @@ class ClipSkipController:
             p.extra_generation_params.pop(HIRES_INFOTEXT_KEY, None)
 
     def postprocess(self, p: Job) -> None:
-        decision: Apply | None = getattr(p, DECISION_ATTRIBUTE, None)
+        decision = self._decision(p)
         if decision is not None and decision.source is Source.AXIS:
             # The plot builds its grid infotext from these shared params after the last cell
             # (A1111 82a973c0 scripts/xyz_grid.py:Script.run): one cell's value must not stand for the whole grid.
             p.extra_generation_params[INFOTEXT_KEY] = None
         release_job(p)
+
+    @staticmethod
+    def _decision(p: Job) -> Apply | None:
+        decision = job_state(p).decision
+        return decision if isinstance(decision, Apply) else None
 
     def _auto(self, p: Job) -> AutoChoice | None:
         # A checkpoint override on the job (API, X/Y/Z "Checkpoint name") is loaded after this hook.
@@ -131,11 +149,3 @@ class ClipSkipController:
         comment = getattr(p, "comment", None)
         if callable(comment):
             comment(text)
-
-    @staticmethod
-    def _read_args(args: Sequence[object]) -> ScriptArgs:
-        try:
-            return parse_script_args(args)
-        except ClipSkipError as error:
-            logger.error("Clip skip was not applied: %s.", error)
-            return ScriptArgs()

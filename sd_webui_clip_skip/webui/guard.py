@@ -15,12 +15,13 @@ put back when the hold ends, as the host's own override restore does with any ov
 
 from __future__ import annotations
 
+import itertools
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from ..host import Job, Settings
+from ..host import Settings
 from ..rules.values import SETTING_KEY
 
 JOB_ATTRIBUTE = "clip_skip_job"
@@ -98,11 +99,16 @@ def settings_to_save(settings: Settings) -> Settings:
 
 
 class JobState:
-    """One job's bookkeeping; the X/Y/Z plot's shallow copies of `p` share it."""
+    """One job's bookkeeping, kept off the job: only a plain-text token is on `p` (JOB_ATTRIBUTE), so code
+    that copies, pickles or JSON-encodes the job (the X/Y/Z plot's cells, the distributed extension's
+    worker requests, 8fd65ebd scripts/distributed.py: `copy.copy(p.__dict__)` then `json.dumps`) carries
+    nothing but that token; the plot's shallow copies share it, and so this state."""
 
     def __init__(self) -> None:
         self._hold: Hold | None = None
-        self._written: tuple[dict[str, object], object] | None = None
+        self._written: tuple[dict[str, object], object, SettingSnapshot] | None = None
+        self.decision: object = None
+        """What the controller decided for the job (or the current X/Y/Z cell)."""
 
     def arm(self, settings: Settings) -> None:
         """Remember the global value before the host applies this job's override."""
@@ -110,44 +116,42 @@ class JobState:
             self._hold = start_hold(settings)
 
     def write_override(self, overrides: dict[str, object], value: object) -> None:
+        self._written = (overrides, value, SettingSnapshot.take(overrides))
         overrides[SETTING_KEY] = value
-        self._written = (overrides, value)
 
     def release(self) -> None:
-        """Restore the global value and take our own override back out; safe to call twice."""
+        """Restore the global value and the job's override entry as they were; safe to call twice."""
         if self._written is not None:
-            overrides, value = self._written
+            overrides, value, before = self._written
             # X/Y/Z cells share one override dict: leave it as the next cell expects it.
             if overrides.get(SETTING_KEY) == value:
-                del overrides[SETTING_KEY]
+                before.put_back(overrides)
             self._written = None
         if self._hold is not None:
             end_hold(self._hold)
             self._hold = None
+        self.decision = None
 
 
-def job_state(p: Job) -> JobState:
-    """The job's state, created on first use; also releases it when the host closes the job."""
-    state = getattr(p, JOB_ATTRIBUTE, None)
-    if isinstance(state, JobState):
-        return state
-    state = JobState()
-    setattr(p, JOB_ATTRIBUTE, state)
-    host_close: Callable[[], None] | None = getattr(p, "close", None)
-    if callable(host_close):
-        close_job = host_close
-
-        def close() -> None:
-            try:
-                state.release()
-            finally:
-                close_job()
-
-        setattr(p, "close", close)  # noqa: B010 - a method replaced on this one job
-    return state
+_jobs: dict[str, JobState] = {}
+_jobs_lock = threading.Lock()
+_next_job = itertools.count(1)
 
 
-def release_job(p: Job) -> None:
-    state = getattr(p, JOB_ATTRIBUTE, None)
-    if isinstance(state, JobState):
+def job_state(p: object) -> JobState:
+    """The job's state, created on first use."""
+    token = getattr(p, JOB_ATTRIBUTE, None)
+    with _jobs_lock:
+        if not isinstance(token, str):
+            token = f"job-{next(_next_job)}"
+            setattr(p, JOB_ATTRIBUTE, token)
+        return _jobs.setdefault(token, JobState())
+
+
+def release_job(p: object) -> None:
+    """Restore everything the job holds (postprocess, and the host closing the job); safe to call twice."""
+    token = getattr(p, JOB_ATTRIBUTE, None)
+    with _jobs_lock:
+        state = _jobs.pop(token, None) if isinstance(token, str) else None
+    if state is not None:
         state.release()

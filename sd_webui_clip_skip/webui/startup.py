@@ -7,13 +7,14 @@ from typing import Any
 from ..host import Host
 from . import api_guard, status
 from .controller import ClipSkipController
-from .guard import settings_to_save
+from .guard import release_job, settings_to_save
 
 
 def start(host: Host, script_file: str) -> ClipSkipController:
     """Once per script load (the WebUI loads scripts again on Reload UI; each step is idempotent)."""
     controller = ClipSkipController(host)
     host.guard_settings_saves(settings_to_save)
+    host.release_when_closed(release_job)
 
     def on_app_started(_demo: Any, app: Any) -> None:
         # The host's API routes exist by now (A1111 82a973c0 webui.py:webui creates the API first).

@@ -74,6 +74,7 @@ class FakeWebUI:
         self.opts = Options(data=dict(config or {}))
         vars(self.opts.cmd_opts).update(cmd_opts or {})
         self.state = SimpleNamespace(interrupted=False, skipped=False)
+        self.state.interrupt = lambda: setattr(self.state, "interrupted", True)  # shared_state.py:State.interrupt
         self.callbacks = callbacks
         self.encode_calls = []
         self.cond_caches = {"c": [None, None], "hr_c": [None, None]}
@@ -110,6 +111,7 @@ class FakeWebUI:
         self._set_module("modules.devices", self.devices)
         self._add_module("modules.sd_models", **self.sd_models.module_attributes())
         self._add_module("modules.paths_internal", data_path=self.data_path)
+        self._add_module("modules.processing", StableDiffusionProcessing=processing.Processing)
         self._set_module("networks", self.networks)
         self.xyz_module = xyz.make_module()
         self._add_module(

@@ -127,7 +127,8 @@ class Processed:
     comments: str = ""  # Processed.__init__
 
     def js(self):
-        return json.dumps({"infotexts": self.infotexts, "clip_skip": self.clip_skip})
+        """Processed.js: the API's `info` field."""
+        return json.dumps({"infotexts": self.infotexts, "clip_skip": self.clip_skip, "comments": self.comments})
 
 
 def encode(webui, prompts):
@@ -247,7 +248,10 @@ def sample_hr_pass(webui, p):
 
 def run_job(webui, p, runner, script_args):
     """txt2img.py:txt2img_upscale and txt2img, and api/api.py:Api.text2imgapi: every job runs inside
-    `with closing(p)`."""
+    `with closing(p)`, after shared.state.begin() reset the interrupt flag (call_queue.py:wrap_gradio_call,
+    Api.text2imgapi)."""
+    webui.state.interrupted = webui.state.skipped = False
+    webui.current_job = p
     with closing(p):
         p.scripts = runner
         p.script_args = tuple(script_args)
