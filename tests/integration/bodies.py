@@ -31,25 +31,26 @@ def generation(ours: list | None = None, **fields) -> dict:
     return body
 
 
-def xyz_args(axis_type: int, values: str | list[str]) -> list:
-    """X/Y/Z plot's positional args (scripts/xyz_grid.py ui() order in A1111 1.10 and Forge).
-
-    A list picks values from the axis dropdown; a string is typed text, which the plot reads only
-    with "use text inputs instead of dropdowns" on, for an axis that has choices (A1111 82a973c0
-    xyz_grid.py:Script.run.process_axis).
+def xyz_args(plot_args: list[dict], axis_label: str, values: str | list[str]) -> list:
+    """The X/Y/Z plot's positional args for an X axis, built from the plot's own `/sdapi/v1/script-info`
+    entry, so every host's list works (reForge's plot takes three more, Forge Classic's lives elsewhere):
+    every arg keeps its default, then found by label: the X type, the X values (the first "X values" is
+    the text box, the second the dropdown), the lone images beside the grid, and "use text inputs" for
+    typed values, which the plot reads only with that on for an axis that has choices (A1111 82a973c0
+    scripts/xyz_grid.py:Script.ui, Script.run.process_axis).
     """
     typed = isinstance(values, str)
-    return [
-        axis_type,
-        values if typed else "",
-        [] if typed else values,
-        *(0, "", []),  # y: Nothing
-        *(0, "", []),  # z: Nothing
-        True,  # draw legend
-        True,  # include lone images: the cells come back beside the grid
-        False,  # include sub grids
-        False,  # keep -1 for seeds
-        *(False, False, False),  # vary seeds x, y, z
-        0,  # grid margins
-        typed,  # use text inputs instead of dropdowns
-    ]
+    labels = [str(arg.get("label", "")) for arg in plot_args]
+    args = [arg.get("value") for arg in plot_args]
+    x_type = labels.index("X type")
+    args[x_type] = plot_args[x_type]["choices"].index(axis_label)
+    text, dropdown = (index for index, label in enumerate(labels) if label == "X values")
+    args[text], args[dropdown] = (values, []) if typed else ("", values)
+    for index, label in enumerate(labels):
+        if label.endswith("type") and index != x_type:
+            args[index] = 0  # Y and Z: Nothing
+        elif label in ("Include Sub Images", "Include Lone Images"):
+            args[index] = True  # the cells come back beside the grid
+        elif label == "Use text inputs instead of dropdowns":
+            args[index] = typed
+    return args

@@ -110,16 +110,16 @@ def test_the_api_infotext_field_reproduces_a_pasted_value(webui):
     assert recorded(ok(pasted).infotexts[0]) == 3
 
 
-def _xyz_axis_index(webui: WebUIServer, label: str) -> int:
+def xyz_plot_args(webui: WebUIServer) -> list[dict]:
+    """The txt2img X/Y/Z plot's args as the host lists them."""
     info = webui.get("/sdapi/v1/script-info").body
-    plot = next(script for script in info if script["name"] == XYZ_SCRIPT_NAME and not script["is_img2img"])
-    return plot["args"][0]["choices"].index(label)
+    return next(script for script in info if script["name"] == XYZ_SCRIPT_NAME and not script["is_img2img"])["args"]
 
 
 @pytest.mark.parametrize("values", [["1", "2", "3", "4"], "1-4"], ids=["dropdown", "typed range"])
 def test_xyz_plot_sweeps_1_to_4_over_the_accordion(webui, values):
-    axis = _xyz_axis_index(webui, "Clip skip")
-    body = generation([True, 7], script_name=XYZ_SCRIPT_NAME, script_args=xyz_args(axis, values))
+    script_args = xyz_args(xyz_plot_args(webui), "Clip skip", values)
+    body = generation([True, 7], script_name=XYZ_SCRIPT_NAME, script_args=script_args)
     plot = ok(generate(webui, body))
     grid, *cells = plot.infotexts
     assert [recorded(text) for text in cells] == [1, 2, 3, 4]
@@ -131,8 +131,7 @@ def test_xyz_plot_sweeps_1_to_4_over_the_accordion(webui, values):
 
 
 def test_xyz_plot_refuses_bad_axis_values_before_the_first_image(webui):
-    axis = _xyz_axis_index(webui, "Clip skip")
-    body = generation(script_name=XYZ_SCRIPT_NAME, script_args=xyz_args(axis, "0, 5"))
+    body = generation(script_name=XYZ_SCRIPT_NAME, script_args=xyz_args(xyz_plot_args(webui), "Clip skip", "0, 5"))
     refused = generate(webui, body)
     assert refused.status >= 400  # the host turns the plot's exception into a 500
     assert "Clip skip value '0' is not an integer from 1 to 12" in json.dumps(refused.body)
