@@ -15,11 +15,14 @@ Settings = MutableMapping[str, object]
 
 
 class HostKind(Enum):
-    """Values are the names hosts.detect_host gives."""
+    """Values are the names hosts.detect_host gives (and the console and the status route show)."""
 
     A1111 = "AUTOMATIC1111"
     REFORGE = "reForge"
     FORGE = "Forge"
+    FORGE_CLASSIC = "Forge Classic"
+    FORGE_NEO = "Forge Neo"
+    ERSATZ_FORGE = "ersatzForge"
 
 
 class ModelFamily(Enum):
@@ -30,6 +33,8 @@ class ModelFamily(Enum):
     SD3 = "SD3"
     FLUX = "Flux"
     UNKNOWN = "unknown"
+    """A loaded model of a family the extension does not name (Forge Neo's Z-Image, Qwen, Chroma, ...)."""
+    NOT_LOADED = "no model loaded"
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,8 @@ from sd_webui_clip_skip.models.families import NOTICES, effect_notice
 from sd_webui_clip_skip.rules.values import ClipSkipError
 
 A1111, REFORGE, FORGE = HostKind.A1111, HostKind.REFORGE, HostKind.FORGE
+CLASSIC, NEO = HostKind.FORGE_CLASSIC, HostKind.FORGE_NEO
+NEO_WRITES = " A `Clip skip: 2` that Forge Neo writes on its own means nothing for such an image."
 F = ModelFamily
 
 A1111_SDXL_OFF = (
@@ -16,6 +18,23 @@ ONE_IS_TWO = "{} treats Clip skip 1 and 2 alike on {}: both are the model's defa
 
 # One case or more per row of NOTICES: (host, family, value, sdxl_clip_l_skip, notice).
 CASES = [
+    (
+        CLASSIC,
+        F.SDXL,
+        2,
+        False,
+        "Clip skip has no effect on SDXL models in Forge Classic. It encodes SDXL at fixed layers.",
+    ),
+    (NEO, F.SDXL, 1, False, ONE_IS_TWO.format("Forge Neo", "SDXL")),
+    (NEO, F.FLUX, 4, False, "Clip skip has no effect on Flux models in Forge Neo." + NEO_WRITES),
+    (
+        NEO,
+        F.UNKNOWN,
+        2,
+        False,
+        "Clip skip has no effect on this model in Forge Neo (only its SD1, SDXL and Flux encoders read it)."
+        + NEO_WRITES,
+    ),
     (
         A1111,
         F.SD2,
@@ -101,6 +120,8 @@ SILENT = [
     (REFORGE, F.SD2, 3, False),
     (REFORGE, F.SDXL, 3, True),
     (REFORGE, F.SDXL_REFINER, 3, False),
+    (NEO, F.SDXL, 3, False),
+    (NEO, F.SD2, 2, False),  # Neo loads no SD2
 ]
 
 
@@ -126,10 +147,11 @@ def test_every_row_of_the_table_is_tested():
 
 
 @pytest.mark.parametrize("host", list(HostKind))
-@pytest.mark.parametrize("family", [F.SD1, F.UNKNOWN])
+@pytest.mark.parametrize("family", [F.SD1, F.UNKNOWN, F.NOT_LOADED])
 @pytest.mark.parametrize("clip_l_skip", [False, True])
-def test_sd1_and_unknown_models_never_get_a_notice(host, family, clip_l_skip):
-    assert all(effect_notice(host, family, v, sdxl_clip_l_skip=clip_l_skip) is None for v in range(1, 13))
+def test_sd1_unknown_and_absent_models_get_no_notice_except_neos_unknown_families(host, family, clip_l_skip):
+    silent = all(effect_notice(host, family, v, sdxl_clip_l_skip=clip_l_skip) is None for v in range(1, 13))
+    assert silent is not (host is NEO and family is F.UNKNOWN)
 
 
 def test_the_setting_is_off_unless_said():

@@ -2,7 +2,7 @@ import sys
 
 import pytest
 
-from sd_webui_clip_skip.hosts import UnsupportedHost, detect_host
+from sd_webui_clip_skip.hosts import UnsupportedHost, detect_host, identify
 from tests.fakewebui import CLIP_KEY
 
 
@@ -19,6 +19,7 @@ def test_a1111_is_detected(make_webui):
 def test_reforge_is_detected(make_webui):
     webui = make_webui(flavor="a1111")
     webui._add_module("modules_forge")
+    webui._add_module("modules_forge.forge_version", version="1.0.0v2-v1.10.1RC")
     assert detect_host().name == "reForge"
 
 
@@ -27,6 +28,7 @@ def test_sdnext_gets_a_console_notice_and_no_script(make_webui, capsys):
     webui._add_module("modules.processing_class")
     host = detect_host()
     assert isinstance(host, UnsupportedHost)
+    capsys.readouterr()
     module = webui.load_extension()
     assert capsys.readouterr().err.startswith("[Clip skip] Not active on SD.Next: SD.Next already makes")
     assert module.ClipSkipScript().show(False) is False
@@ -74,3 +76,37 @@ def test_app_started_on_a_host_without_the_filename_keyword(make_webui, monkeypa
     monkeypatch.setattr(sys.modules["modules.script_callbacks"], "add_callback", old_add_callback)
     webui.load_extension()
     assert len(webui.callbacks.registered["app_started"]) == 1
+
+
+@pytest.mark.parametrize(
+    ("version", "modules_forge", "main_entry", "kind"),
+    [
+        (None, False, False, "AUTOMATIC1111"),
+        ("2.0.1v1.10.1", True, True, "Forge"),
+        ("f0.0.17v1.8.0rc-latest-276-g29be1da7", True, True, "Forge"),
+        ("1.0.0v2-v1.10.1RC", True, False, "reForge"),
+        ("classic", True, False, "Forge Classic"),
+        ("neo", True, True, "Forge Neo"),
+        ("f2.ersatz", True, True, "ersatzForge"),
+    ],
+)
+def test_each_host_is_identified_by_what_it_is(version, modules_forge, main_entry, kind):
+    identified = identify(forge_version=version, has_modules_forge=modules_forge, has_forge_main_entry=main_entry)
+    assert (identified.kind.value, identified.assumed) == (kind, None)
+
+
+@pytest.mark.parametrize(("main_entry", "assumed"), [(True, "Forge"), (False, "reForge")])
+def test_an_unknown_forge_version_is_assumed_and_said(main_entry, assumed):
+    identified = identify(forge_version="x9", has_modules_forge=True, has_forge_main_entry=main_entry)
+    assert identified.kind.value == assumed
+    assert identified.assumed == f"unknown Forge version 'x9': assuming it behaves as {assumed}"
+
+
+def test_the_version_module_decides_and_the_console_names_the_host(make_webui, capsys):
+    webui = make_webui(flavor="a1111")
+    webui._add_module("modules_forge")
+    webui._add_module("modules_forge.forge_version", version="classic")
+    assert detect_host().name == "Forge Classic"
+    capsys.readouterr()
+    webui.load_extension()
+    assert capsys.readouterr().err == "[Clip skip] Per-generation Clip skip on Forge Classic.\n"

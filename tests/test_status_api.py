@@ -29,6 +29,7 @@ def test_the_selected_checkpoint(sd1):
     answer = client(sd1).get(STATUS)
     assert answer.status_code == 200
     assert answer.json() == {
+        "host": "AUTOMATIC1111",
         "global": 3,
         "auto": {"value": 2, "source": "metadata", "text": "from model metadata (modelspec.encoder_layer)"},
         "checkpoint": "animeModelV3",
@@ -65,6 +66,7 @@ def test_notices_are_keyed_by_value_for_the_loaded_model(make_webui, flavor, fam
 def test_no_checkpoint_at_all(make_webui):
     webui = make_webui(config={})
     assert client(webui).get(STATUS).json() == {
+        "host": "AUTOMATIC1111",
         "global": 1,
         "auto": {"value": 1, "source": "global", "text": "global setting"},
         "checkpoint": None,
@@ -82,7 +84,7 @@ def test_a_failure_inside_answers_an_empty_status_and_is_logged(sd1, monkeypatch
     monkeypatch.setattr(sys.modules["modules.sd_models"], "checkpoint_aliases", Rebuilding())
     answer = client(sd1).get(STATUS)
     assert answer.status_code == 200
-    assert answer.json() == {"global": None, "auto": None, "checkpoint": None, "notices": {}}
+    assert answer.json() == {"host": None, "global": None, "auto": None, "checkpoint": None, "notices": {}}
     assert "The Clip skip status could not be read" in caplog.text
     assert "checkpoint list is being rebuilt" in caplog.text
 

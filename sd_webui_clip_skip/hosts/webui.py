@@ -26,7 +26,7 @@ def model_family(model: object) -> ModelFamily:
     """The family of a loaded model, from the flags both hosts set (A1111 82a973c0 sd_models.py:set_model_type,
     Forge dfdcbab6 backend/diffusion_engine/base.py:ForgeDiffusionEngine) and Forge's engine class."""
     if model is None:
-        return ModelFamily.UNKNOWN
+        return ModelFamily.NOT_LOADED
     engine = _FORGE_ENGINES.get(type(model).__name__)
     if engine is not None:
         return engine

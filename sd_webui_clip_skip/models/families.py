@@ -8,6 +8,12 @@ Read from the hosts' text encoders (research notes host-webui-internals.md §1, 
   ClassicTextProcessingEngine.encode_with_transformers): SDXL and
   its refiner have minimum 2; SD2's encoder config has 23 of 24 layers, so 1 is already the penultimate
   one; SD3.5 has minimum 1 without layer norm; Flux uses only CLIP-L's pooled output, which ignores it.
+- Forge Classic 1f95d717 encodes SDXL's CLIP-L and CLIP-G at a fixed layer_idx (modules_forge/forge_clip.py),
+  so Clip skip does nothing on SDXL there.
+- Forge Neo takes hidden_states[-max(N, minimum)] (21886f41 backend/text_processing/sd_engine.py): SD1 minimum 1
+  with the final layer norm, SDXL's CLIP-L and CLIP-G minimum 2 (sdxl.py @0b824fed); Flux uses only CLIP-L's pooled
+  output (flux.py); every other family has the no-op of base.py. Its global default is 2, which it writes as
+  `Clip skip: 2` into every image's infotext, also where nothing reads it.
 - reForge reads it only in its SD1, SD2 and SDXL encoders (3b56b268 modules_forge/forge_clip.py), with minimum 2
   for SD2, SDXL and the refiner (CLIP-G only).
 """
@@ -33,6 +39,7 @@ class Notice:
 
 
 _NO_EFFECT = "Clip skip has no effect on {family} models in {host}."
+_NEO_WRITES = " A `Clip skip: 2` that Forge Neo writes on its own means nothing for such an image."
 _ONE_IS_TWO = "{host} treats Clip skip 1 and 2 alike on {family}: both are the model's default; 3 and up skip further."
 
 NOTICES: tuple[Notice, ...] = (
@@ -87,6 +94,16 @@ NOTICES: tuple[Notice, ...] = (
     Notice(HostKind.REFORGE, ModelFamily.SDXL_REFINER, range(1, 3), _ONE_IS_TWO),
     Notice(HostKind.REFORGE, ModelFamily.SD3, ALL, _NO_EFFECT),
     Notice(HostKind.REFORGE, ModelFamily.FLUX, ALL, _NO_EFFECT),
+    Notice(HostKind.FORGE_CLASSIC, ModelFamily.SDXL, ALL, _NO_EFFECT + " It encodes SDXL at fixed layers."),
+    Notice(HostKind.FORGE_NEO, ModelFamily.SDXL, range(1, 3), _ONE_IS_TWO),
+    Notice(HostKind.FORGE_NEO, ModelFamily.FLUX, ALL, _NO_EFFECT + _NEO_WRITES),
+    Notice(
+        HostKind.FORGE_NEO,
+        ModelFamily.UNKNOWN,
+        ALL,
+        "Clip skip has no effect on this model in Forge Neo (only its SD1, SDXL and Flux encoders read it)."
+        + _NEO_WRITES,
+    ),
 )
 
 

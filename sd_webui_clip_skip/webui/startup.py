@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import logger
 from ..host import Host
 from . import api_guard, status
 from .controller import ClipSkipController
@@ -12,6 +13,7 @@ from .guard import release_job, settings_to_save
 
 def start(host: Host, script_file: str) -> ClipSkipController:
     """Once per script load (the WebUI loads scripts again on Reload UI; each step is idempotent)."""
+    logger.info("Per-generation Clip skip on %s.", host.name)
     controller = ClipSkipController(host)
     host.guard_settings_saves(settings_to_save)
     host.release_when_closed(release_job)

@@ -16,7 +16,7 @@ from ..models.model_aware import ModelAware
 from ..rules.values import ALL_VALUES, SETTING_KEY, ClipSkipError, parse_clip_skip
 
 STATUS_PATH = "/clip-skip/v1/status"
-UNKNOWN_STATUS: dict[str, object] = {"global": None, "auto": None, "checkpoint": None, "notices": {}}
+UNKNOWN_STATUS: dict[str, object] = {"host": None, "global": None, "auto": None, "checkpoint": None, "notices": {}}
 
 
 def status(host: Host, model: ModelAware, checkpoint_title: str | None = None) -> dict[str, object]:
@@ -29,6 +29,7 @@ def status(host: Host, model: ModelAware, checkpoint_title: str | None = None) -
     checkpoint = host.checkpoint(checkpoint_title)
     auto = model.auto_for(checkpoint)
     return {
+        "host": host.name,
         "global": global_value,
         "auto": auto and {"value": auto.value, "source": auto.source.value, "text": auto.reason},
         "checkpoint": checkpoint and checkpoint.name,

@@ -134,7 +134,7 @@ class WebUIServer:
     with_extension: bool = True
     extra_extensions: tuple[Path, ...] = ()
     settings: dict | None = None
-    """Written as config.json before the start; None leaves the data directory fresh."""
+    """Written into config.json, beside the checkpoint's name, before the first start; None: nothing else in it."""
     args: tuple[str, ...] = ()
     """More launch flags for this server, after the configured ones (e.g. --api-auth)."""
     port: int = field(default_factory=free_port)
@@ -158,8 +158,10 @@ class WebUIServer:
                 _install_extension(extensions)
             for extra in self.extra_extensions:
                 shutil.copytree(extra, extensions / extra.name)
-            if self.settings is not None:
-                (self.data_dir / "config.json").write_text(json.dumps(self.settings))
+            # The checkpoint is named in config.json too: ersatzForge has no --ckpt (argparse takes it for
+            # --ckpt-dir) and would pick the first file of the folder. No Clip skip key: a fresh install.
+            settings = {"sd_model_checkpoint": self.checkpoint.name, **(self.settings or {})}
+            (self.data_dir / "config.json").write_text(json.dumps(settings), encoding="utf-8")
         command = [
             str(self.config.python),
             "launch.py",
@@ -210,7 +212,10 @@ class WebUIServer:
             # No request before the host prints its startup time: one that arrives while it is
             # still adding middleware makes Starlette raise and the WebUI exit (A1111 82a973c0
             # webui.py:webui, initialize_util.py:setup_middleware). Forge also answers the API before its UI exists.
-            if self._started(log_start) and self._answers("/") and self._answers("/sdapi/v1/sd-models"):
+            # The model list, or where a host's own list route fails (ersatzForge fca12a2 api/api.py:
+            # Api.get_sd_models answers 500), its options: either shows the API is up.
+            api_up = self._answers("/sdapi/v1/sd-models") or self._answers("/sdapi/v1/options")
+            if self._started(log_start) and self._answers("/") and api_up:
                 return
             time.sleep(1)
         raise WebUIError(f"the WebUI was not ready after {self.config.timeout:.0f} s:\n{self.log_tail()}")
