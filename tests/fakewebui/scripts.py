@@ -92,11 +92,17 @@ class ScriptRunner:
 
     def click(self, elem_id, *values):
         """A click in the browser: gradio calls the function the button's event registered
-        (gradio 3.41 blocks.py:Block.set_event_trigger) with its inputs' values, and shows what it returns."""
+        (gradio 3.41 blocks.py:Block.set_event_trigger, 4.40 BlockFunction) with its inputs' values."""
         button = next(b for b in self.blocks.blocks.values() if getattr(b, "elem_id", None) == elem_id)
-        index = next(i for i, d in enumerate(self.blocks.dependencies) if button._id in d["targets"])
-        inputs = [self.blocks.blocks[i] for i in self.blocks.dependencies[index]["inputs"]]
-        return self.blocks.fns[index].fn(*(values or [c.value for c in inputs]))
+        dependencies = getattr(self.blocks, "dependencies", None)
+        if dependencies is not None:  # gradio 3: parallel lists of dependencies and functions
+            index = next(i for i, d in enumerate(dependencies) if button._id in d["targets"])
+            function, inputs = self.blocks.fns[index], [self.blocks.blocks[i] for i in dependencies[index]["inputs"]]
+        else:  # gradio 4: each function carries its targets, (block id, event) pairs, and input blocks
+            fns = self.blocks.fns.values() if isinstance(self.blocks.fns, dict) else self.blocks.fns
+            function = next(f for f in fns if any(target[0] == button._id for target in f.targets))
+            inputs = function.inputs
+        return function.fn(*(values or [c.value for c in inputs]))
 
     def default_args(self):
         args = [None] * len(self.inputs)

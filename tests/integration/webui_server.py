@@ -108,7 +108,7 @@ def free_port() -> int:
 def _install_extension(extensions: Path) -> None:
     """A copy, as `git clone` would leave it: gradio 4 (Forge) refuses to serve an extension's
     javascript/ and style.css through a symlink that resolves outside the WebUI's allowed paths."""
-    ignore = shutil.ignore_patterns(".git", ".venv", "node_modules", "__pycache__", "results")
+    ignore = shutil.ignore_patterns(".git", ".venv", ".venv-gradio4", "node_modules", "__pycache__", "results")
     shutil.copytree(REPOSITORY, extensions / EXTENSION_NAME, ignore=ignore)
 
 
