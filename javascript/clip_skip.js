@@ -129,14 +129,18 @@
         });
     }
 
-    /** The global Clip skip slider that applies at once: A1111's quicksetting, or Forge's top bar. */
+    /**
+     * The global Clip skip control that applies at once: A1111's, reForge's and Forge Classic's quicksetting,
+     * lllyasviel Forge's top-bar slider, ersatzForge's top-bar number box. Forge Neo has none.
+     */
     function findGlobalSlider(quicksettings) {
         var slider = find('#setting_CLIP_stop_at_last_layers', quicksettings);
-        // Forge's has no elem_id (modules_forge/main_entry.py): gradio names it "component-<id>".
+        // Forge's and ersatzForge's have no elem_id (modules_forge/main_entry.py): gradio names them "component-<id>".
         var components = (window.gradio_config && window.gradio_config.components) || [];
         for (var i = 0; !slider && i < components.length; i++) {
             var c = components[i];
-            if (c.type === 'slider' && c.props && c.props.label === 'Clip skip' && !c.props.elem_id) {
+            var control = c.type === 'slider' || c.type === 'number';
+            if (control && c.props && c.props.label === 'Clip skip' && !c.props.elem_id) {
                 slider = find('#component-' + c.id, quicksettings);
             }
         }

@@ -82,6 +82,10 @@ class Host(Protocol):
         """Why an override of the setting would fail, or None."""
         ...
 
+    def dynamic_clip_skip(self) -> str | None:
+        """reForge's *Dynamic clip skip* when it is on ("ramp from 4 to 2", "schedule 9,7,4"), else None."""
+        ...
+
     def stop_job(self) -> None:
         """Stop the running job before its first image, as the Interrupt button does."""
         ...

@@ -79,3 +79,30 @@ def test_a1111_sdxl_without_clip_l_skip(make_webui):
 def test_a1111_sdxl_with_clip_l_skip(make_webui):
     _, processed = generate(make_webui, "a1111", "SDXL", (True, 3), config={CLIP_KEY: 1, "sdxl_clip_l_skip": True})
     assert processed.comments == f"{A1111_SDXL_3}\n"
+
+
+@pytest.mark.parametrize(
+    ("options", "said"),
+    [
+        ({"dynamic_clip_skip_enabled": True, "dynamic_clip_skip_start": 5}, "ramp from 5 to 2"),
+        (
+            {
+                "dynamic_clip_skip_enabled": True,
+                "dynamic_clip_skip_use_schedule": True,
+                "dynamic_clip_skip_schedule_values": "9,7,4",
+            },
+            "schedule 9,7,4",
+        ),
+    ],
+)
+def test_reforges_dynamic_clip_skip_is_said_and_the_infotext_stays_the_hosts(make_webui, options, said):
+    webui = make_webui(config={"CLIP_stop_at_last_layers": 1})
+    for key, value in options.items():
+        webui.opts.data_labels.setdefault(key, type(webui.opts.data_labels["sdxl_clip_l_skip"])(value))
+        webui.opts.data[key] = value
+    processed, p = webui.txt2img((True, 3))
+    assert f"reForge's dynamic Clip skip ({said}) shapes this image, not Clip skip 3" in processed.comments
+    # The infotext's Clip skip is the host's: reForge writes its schedule's start value and the schedule
+    # (3b56b268 processing.py:setup_conds); the extension claims nothing (the fake host has no schedule).
+    assert "Clip skip" not in p.extra_generation_params
+    assert webui.global_clip_skip == 1

@@ -186,6 +186,19 @@ class A1111Host:
                 p.hr_c, p.hr_uc = first_pass_conds  # the hires pass still has conds to sample with
                 raise
 
+    def dynamic_clip_skip(self) -> str | None:
+        """reForge 3b56b268 shared_options.py: dynamic_clip_skip_enabled, _start, _use_schedule and
+        _schedule_values, read by processing.py:StableDiffusionProcessing.setup_conds; no other host has them."""
+        from modules import shared
+
+        opts = shared.opts
+        if getattr(opts, "dynamic_clip_skip_enabled", False) is not True:
+            return None
+        schedule = getattr(opts, "dynamic_clip_skip_schedule_values", "")
+        if getattr(opts, "dynamic_clip_skip_use_schedule", False) and isinstance(schedule, str) and schedule.strip():
+            return f"schedule {schedule.strip()}"
+        return f"ramp from {getattr(opts, 'dynamic_clip_skip_start', 4)} to 2"
+
     def stop_job(self) -> None:
         from modules import shared
 

@@ -86,6 +86,11 @@ class ClipSkipController:
         except ClipSkipError as error:
             logger.warning("%s; the infotext is left to the WebUI.", error)
             return
+        dynamic = self.host.dynamic_clip_skip()
+        if dynamic:
+            # reForge encodes the prompts at its own schedule and records it: the infotext stays the host's.
+            self._tell(p, f"reForge's dynamic Clip skip ({dynamic}) shapes this image, not Clip skip {used}")
+            return
         p.extra_generation_params[INFOTEXT_KEY] = used
         hires = decision.hires
         if hires is not None:

@@ -50,10 +50,14 @@ const FORGE_CLIP_SKIP_ID = 2415; // any id: Forge's top-bar slider has none of i
  * the Settings page) or 'forge' (gradio 4; the top bar of modules_forge/main_entry.py).
  */
 function pageHtml({host, quicksettingsClipSkip = true, tabOptions = {}}) {
-    const gradio = host === 'forge' ? 4 : 3;
+    const gradio = host === 'forge' || host === 'ersatzforge' ? 4 : 3;
     let quick;
     let settingsPage = '';
-    if (host === 'forge') {
+    if (host === 'ersatzforge') {
+        // fca12a2 modules_forge/main_entry.py: gr.Number(label="Clip skip") in the top bar, no elem_id
+        quick = `<div id="component-${FORGE_CLIP_SKIP_ID}" class="block gradio-number padded"><label class="block"><span data-testid="block-info">Clip skip</span>
+            <input data-testid="number-input" type="number" min="1" max="12" step="1"></label></div>`;
+    } else if (host === 'forge') {
         quick = `<div id="component-2408" class="block gradio-dropdown model_selection padded">
             <div class="container"><span data-testid="block-info">Checkpoint</span><div class="wrap"><div class="wrap-inner"><div class="secondary-wrap">
             <input role="listbox" aria-label="Checkpoint" class="border-none" autocomplete="off"></div></div></div></div></div>
@@ -105,6 +109,7 @@ function loadPage({host = 'a1111', quicksettingsClipSkip = true, tabOptions = {}
         {id: 141, type: 'slider', props: {label: 'Clip skip value', elem_id: 'script_txt2img_clip_skip_clip_skip_value'}},
         {id: 1632, type: 'slider', props: {label: 'Clip skip', elem_id: 'setting_CLIP_stop_at_last_layers'}},
         ...(host === 'forge' ? [{id: FORGE_CLIP_SKIP_ID, type: 'slider', props: {label: 'Clip skip'}}] : []),
+        ...(host === 'ersatzforge' ? [{id: FORGE_CLIP_SKIP_ID, type: 'number', props: {label: 'Clip skip'}}] : []),
     ]};
     for (const level of ['log', 'info', 'warn', 'error', 'debug']) {
         w.console[level] = (...args) => page.consoleCalls.push([level, ...args]);

@@ -94,6 +94,16 @@ test('forge: follows the top-bar slider, which Forge gives no elem_id; stale opt
     assert.equal(page.header(), '1 (global)');
 });
 
+test('ersatzforge: follows the top-bar number box', async () => {
+    const page = loadPage({host: 'ersatzforge', opts: {CLIP_stop_at_last_layers: 2}});
+    page.gradioSets(SEL.forgeClipSkip, 'value', '2');
+    page.uiLoaded();
+    await page.wait();
+    assert.equal(page.header(), '2 (global)');
+    page.type(SEL.forgeClipSkip, 4);
+    assert.equal(page.header(), '4 (global)');
+});
+
 test('without a live slider, the global value comes from opts, then from the server', async () => {
     const page = await ready({quicksettingsClipSkip: false, responses: [{...AUTO_SAVED, global: 3}, {...AUTO_SAVED, global: 6}]}, 2);
     assert.equal(page.header(), '3 (global)', 'the server answered after opts');
