@@ -23,9 +23,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..host import HostKind, ModelFamily
-from ..rules.values import MAXIMUM, MINIMUM, parse_clip_skip
+from ..rules.values import ALL_VALUES, MAXIMUM, parse_clip_skip
 
-ALL = range(MINIMUM, MAXIMUM + 1)
+ALL = ALL_VALUES
 
 
 @dataclass(frozen=True)
