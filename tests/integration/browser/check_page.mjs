@@ -32,9 +32,10 @@ async function headerIs(page, tab, text) {
 async function globalSlider(page) {
     const quick = page.locator('#quicksettings #setting_CLIP_stop_at_last_layers input[type=number]');
     if (await quick.count()) return quick;
+    // lllyasviel Forge's top-bar slider, ersatzForge's top-bar number box: neither has an elem_id.
     const id = await page.evaluate(() => window.gradio_config.components.find(
-        (c) => c.type === 'slider' && c.props?.label === 'Clip skip' && !c.props?.elem_id)?.id);
-    assert.ok(id, 'no global Clip skip slider in the quicksettings or the top bar');
+        (c) => ['slider', 'number'].includes(c.type) && c.props?.label === 'Clip skip' && !c.props?.elem_id)?.id);
+    assert.ok(id, 'no global Clip skip control in the quicksettings or the top bar');
     return page.locator(`#component-${id} input[type=number]`);
 }
 
