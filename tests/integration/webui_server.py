@@ -212,10 +212,7 @@ class WebUIServer:
             # No request before the host prints its startup time: one that arrives while it is
             # still adding middleware makes Starlette raise and the WebUI exit (A1111 82a973c0
             # webui.py:webui, initialize_util.py:setup_middleware). Forge also answers the API before its UI exists.
-            # The model list, or where a host's own list route fails (ersatzForge fca12a2 api/api.py:
-            # Api.get_sd_models answers 500), its options: either shows the API is up.
-            api_up = self._answers("/sdapi/v1/sd-models") or self._answers("/sdapi/v1/options")
-            if self._started(log_start) and self._answers("/") and api_up:
+            if self._started(log_start) and self._answers("/") and self._api_answers():
                 return
             time.sleep(1)
         raise WebUIError(f"the WebUI was not ready after {self.config.timeout:.0f} s:\n{self.log_tail()}")
@@ -224,6 +221,11 @@ class WebUIServer:
         with open(self.log_path, "rb") as log:
             log.seek(log_start)
             return b"Startup time:" in log.read()
+
+    def _api_answers(self) -> bool:
+        """The model list, or where a host's own list route fails (ersatzForge fca12a2 api/api.py:
+        Api.get_sd_models answers 500), its options: either shows the API is up."""
+        return self._answers("/sdapi/v1/sd-models") or self._answers("/sdapi/v1/options")
 
     def _answers(self, path: str) -> bool:
         """200, or the 401 of an API behind --api-auth: either way the route is up."""
