@@ -6,13 +6,8 @@ import piexif.helper
 import pytest
 from PIL import Image, PngImagePlugin
 
-from sd_webui_clip_skip.inspector.images import (
-    ImageMetadataError,
-    clip_skip_from_infotext,
-    read_infotext,
-    recorded_clip_skip,
-)
-from sd_webui_clip_skip.rules.values import ClipSkipError
+from sd_webui_clip_skip.inspector.findings import DamagedMetadata, image_findings
+from sd_webui_clip_skip.inspector.images import ImageMetadata, ImageMetadataError, read_infotext
 from tests.samples.make_samples import INFOTEXT, INFOTEXT_WITHOUT_CLIP_SKIP, save_like_webui
 
 UNICODE_INFOTEXT = (
@@ -296,16 +291,16 @@ STEPS = "Steps: 20, Sampler: Euler a, CFG scale: 7"
     ],
 )
 def test_the_recorded_clip_skip_is_read_as_the_webui_reads_the_parameters_line(infotext, recorded):
-    assert recorded_clip_skip(infotext) == recorded
-    assert clip_skip_from_infotext(infotext) == (1 if recorded is None else recorded)
+    [found] = image_findings(ImageMetadata(infotext))
+    assert (found.value, found.recorded) == ((1, False) if recorded is None else (recorded, True))
 
 
 @pytest.mark.parametrize("value", ["abc", "0", "13", "1.5", '"x"', "-2"])
 def test_a_recorded_value_that_is_not_a_clip_skip_is_a_clear_error(value):
-    with pytest.raises(ClipSkipError, match=r"^The recorded 'Clip skip' must be an integer from 1 to 12, got '"):
-        clip_skip_from_infotext(f"a cat\n{STEPS}, Clip skip: {value}")
+    with pytest.raises(DamagedMetadata, match=r"^The recorded 'Clip skip' must be an integer from 1 to 12, got '"):
+        image_findings(ImageMetadata(f"a cat\n{STEPS}, Clip skip: {value}"))
 
 
 def test_a_quoted_value_that_is_not_json_is_read_as_it_is():
-    with pytest.raises(ClipSkipError, match=r"""got '"2\\\\"'"""):
-        recorded_clip_skip(f'a cat\n{STEPS}, Clip skip: "2\\"')
+    with pytest.raises(DamagedMetadata, match=r"""got '"2\\\\"'"""):
+        image_findings(ImageMetadata(f'a cat\n{STEPS}, Clip skip: "2\\"'))

@@ -73,11 +73,6 @@ def report(path: Path) -> Report:
     return Report(path, skipped="not an image or a .safetensors file")
 
 
-def describe(path: Path) -> str:
-    """The lines for one file, joined."""
-    return "\n".join(report(path).lines())
-
-
 def _model_text(found: Finding) -> str:
     return f"Clip skip {found.value} from {found.key}"
 

@@ -1,4 +1,4 @@
-"""The infotext the WebUI stores in an image, and its Clip skip, read as the WebUI reads them, with Pillow.
+"""The metadata an image carries: the infotext as the WebUI reads it, and every other tool's text, with Pillow.
 
 A1111 82a973c0 writes it (images.py:save_image_with_geninfo) as a PNG text chunk "parameters", and in
 JPEG and WebP as the EXIF UserComment made by piexif.helper.UserComment.dump(text, encoding="unicode").
@@ -15,9 +15,6 @@ import warnings
 import zlib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
-
-from ..rules.infotext import parameters, recorded_value
-from ..rules.values import DEFAULT, parse_clip_skip
 
 if TYPE_CHECKING:
     from PIL.Image import Image
@@ -105,19 +102,3 @@ def _decode_user_comment(raw: object) -> str:
     if codec is None:
         return raw.decode("utf-8", errors="ignore")
     return raw[8:].decode(codec, errors="replace")
-
-
-def recorded_clip_skip(infotext: str) -> int | None:
-    """The Clip skip the infotext's parameters line records (any WebUI's key, rules/infotext.py), None
-    when it records none. Raises ClipSkipError for a value that is not a Clip skip."""
-    recorded = recorded_value(parameters(infotext))
-    if recorded is None:
-        return None
-    return parse_clip_skip(recorded.text, source=f"The recorded '{recorded.key}'")
-
-
-def clip_skip_from_infotext(infotext: str) -> int:
-    """The Clip skip the WebUI reads from the infotext: the recorded one, else 1 (A1111 82a973c0
-    infotext_utils.py:parse_generation_parameters)."""
-    recorded = recorded_clip_skip(infotext)
-    return DEFAULT if recorded is None else recorded
