@@ -127,8 +127,8 @@ class Processed:
     comments: str = ""  # Processed.__init__
 
     def js(self):
-        """Processed.js: the API's `info` field."""
-        return json.dumps({"infotexts": self.infotexts, "clip_skip": self.clip_skip, "comments": self.comments})
+        """Processed.js: the API's `info` field, which has no comments."""
+        return json.dumps({"infotexts": self.infotexts, "clip_skip": self.clip_skip})
 
 
 def encode(webui, prompts):
