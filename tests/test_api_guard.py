@@ -33,6 +33,12 @@ def test_invalid_args_are_explained(scripts, words):
     assert words in check_body(body(scripts)).error
 
 
+def test_an_escaped_script_name_is_still_checked():
+    payload = b'{"alwayson_scripts": {"clip\\u0020skip": {"args": [true, 13]}}}'
+    assert "got 13" in check_body(payload).error
+    assert "got 13" in check_body(b'{"clip\\u005fskip": 13}').error
+
+
 @pytest.mark.parametrize(
     "payload",
     [

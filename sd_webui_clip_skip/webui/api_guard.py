@@ -31,7 +31,9 @@ Send = Callable[[Message], Awaitable[None]]
 
 def check_body(body: bytes) -> CheckedRequest:
     """The request body checked (rules/api_request.py); malformed JSON is the host's to answer."""
-    if not _MENTIONS_CLIP_SKIP.search(body):  # skip parsing large img2img bodies
+    # Skip parsing large img2img bodies that cannot name the script: not in their bytes, and no \u escape
+    # (JSON may spell "clip skip" as "clip\u0020skip").
+    if not _MENTIONS_CLIP_SKIP.search(body) and b"\\u" not in body:
         return CheckedRequest()
     try:
         request = json.loads(body)
