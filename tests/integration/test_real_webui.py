@@ -110,6 +110,12 @@ def test_the_api_infotext_field_reproduces_a_pasted_value(webui):
     assert recorded(ok(pasted).infotexts[0]) == 3
 
 
+def latent_upscaler(webui: WebUIServer) -> str:
+    """The host's first latent hires upscaler: "Latent" in A1111 and Forge, ersatzForge has only
+    "Latent (antialiased)" (fca12a2 modules/shared.py:latent_upscale_modes)."""
+    return ok(webui.get("/sdapi/v1/latent-upscale-modes")).body[0]["name"]
+
+
 def xyz_plot_args(webui: WebUIServer) -> list[dict]:
     """The txt2img X/Y/Z plot's args as the host lists them."""
     info = webui.get("/sdapi/v1/script-info").body
@@ -144,7 +150,7 @@ def test_batch_and_hires_fix_carry_the_value_on_every_image(webui):
         batch_size=2,
         enable_hr=True,
         hr_scale=1.5,
-        hr_upscaler="Latent",
+        hr_upscaler=latent_upscaler(webui),
         hr_second_pass_steps=1,
         denoising_strength=0.5,
         hr_additional_modules=["Use same choices"],  # Forge fails on its default None
@@ -167,7 +173,7 @@ def test_a_separate_hires_clip_skip_encodes_the_hires_pass_at_its_value(webui):
     hires = {
         "enable_hr": True,
         "hr_scale": 1.5,
-        "hr_upscaler": "Latent",
+        "hr_upscaler": latent_upscaler(webui),
         "hr_second_pass_steps": 1,
         "denoising_strength": 0.6,
         "hr_additional_modules": ["Use same choices"],

@@ -93,13 +93,13 @@ async function checkPage(page) {
 
     // SD.Next's key since f67562b91; the WebUI fills in "Clip skip: 1" for the missing key.
     await page.locator('#txt2img_prompt textarea').fill('a cat\nSteps: 20, Sampler: Euler, Seed: 1, Size: 512x512, CLiP-skip: 5');
-    await page.locator('#txt2img_tools #paste').click();
+    await page.locator('#tab_txt2img #paste').first().click();
     await headerIs(page, 'txt2img', '5 (this generation)');
     assert.equal(await page.locator(`${accordion('txt2img')}_value input[type=number]`).inputValue(), '5', 'SD.Next paste set the slider');
     console.log('ok: pasting SD.Next\'s "CLiP-skip: 5" turned the accordion on at 5');
 
     await page.locator('#txt2img_prompt textarea').fill('a cat\nSteps: 20, Sampler: Euler, Seed: 1, Size: 512x512, Clip skip: 3');
-    await page.locator('#txt2img_tools #paste').click();
+    await page.locator('#tab_txt2img #paste').first().click();
     await headerIs(page, 'txt2img', '3 (this generation)');
     assert.equal(await page.locator(`${accordion('txt2img')}-checkbox input`).isChecked(), true, 'paste turned the accordion on');
     assert.equal(await page.locator(`${accordion('txt2img')}_value input[type=number]`).inputValue(), '3', 'paste set the slider');
