@@ -19,7 +19,6 @@ SDNEXT_KEY = "CLiP-skip"
 DYNAMIC_KEY = "Dynamic clip skip"
 DYNAMIC_START_KEY = "Dynamic clip skip start"
 DYNAMIC_SCHEDULE_KEY = "Dynamic clip skip schedule"
-DYNAMIC_KEYS = (DYNAMIC_KEY, DYNAMIC_START_KEY, DYNAMIC_SCHEDULE_KEY)
 
 # A "key: value" pair of the parameters line; values may be JSON-quoted (A1111 82a973c0
 # infotext_utils.py:re_param).
