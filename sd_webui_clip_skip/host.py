@@ -32,8 +32,20 @@ class ModelFamily(Enum):
     SDXL_REFINER = "SDXL refiner"
     SD3 = "SD3"
     FLUX = "Flux"
+    # Families whose encoders are no CLIP the setting reaches (Forge, Forge Neo and ersatzForge engines).
+    CHROMA = "Chroma"
+    FLUX2 = "Flux.2 Klein"
+    Z_IMAGE = "Z-Image"
+    LUMINA2 = "Lumina 2"
+    QWEN_IMAGE = "Qwen-Image"
+    WAN = "Wan"
+    ANIMA = "Anima"
+    ERNIE_IMAGE = "ERNIE-Image"
+    KREA2 = "Krea 2"
+    COSMOS = "Cosmos Predict2"
+    PID = "PiD"
     UNKNOWN = "unknown"
-    """A loaded model of a family the extension does not name (Forge Neo's Z-Image, Qwen, Chroma, ...)."""
+    """A loaded model of a family the extension does not name."""
     NOT_LOADED = "no model loaded"
 
 

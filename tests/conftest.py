@@ -5,7 +5,7 @@ import pytest
 from sd_webui_clip_skip import logger
 from sd_webui_clip_skip.models import defaults as model_defaults
 from sd_webui_clip_skip.models import metadata as model_metadata
-from tests.fakewebui import FakeWebUI
+from tests.fakewebui import PROFILES, FakeWebUI
 
 
 @pytest.fixture(autouse=True)
@@ -37,7 +37,7 @@ def _make_webui(request, **kwargs):
     return webui
 
 
-@pytest.fixture(params=["a1111", "forge"])
+@pytest.fixture(params=sorted(PROFILES))
 def webui(request):
     """A loaded fake WebUI with config.json holding Clip skip 1, as after any saved setting."""
     return _make_webui(request, flavor=request.param, config={"CLIP_stop_at_last_layers": 1})

@@ -6,49 +6,83 @@ from sd_webui_clip_skip.models.families import NOTICES, effect_notice
 from sd_webui_clip_skip.rules.values import ClipSkipError
 
 A1111, REFORGE, FORGE = HostKind.A1111, HostKind.REFORGE, HostKind.FORGE
-CLASSIC, NEO = HostKind.FORGE_CLASSIC, HostKind.FORGE_NEO
-NEO_WRITES = " A `Clip skip: 2` that Forge Neo writes on its own means nothing for such an image."
+CLASSIC, NEO, ERSATZ = HostKind.FORGE_CLASSIC, HostKind.FORGE_NEO, HostKind.ERSATZ_FORGE
 F = ModelFamily
+INFOTEXT = " A `Clip skip` in such an image's infotext, the extension's or the WebUI's, changed nothing."
 
-A1111_SDXL_OFF = (
-    "Clip skip has no effect on SDXL models in AUTOMATIC1111. "
-    "Turn on Settings › Stable Diffusion › Clip skip SDXL to apply it to CLIP-L."
+
+def no_effect(host, family, detail=""):
+    return f"Clip skip has no effect on {family} models in {host}.{detail}{INFOTEXT}"
+
+
+A1111_SDXL_OFF = no_effect(
+    "AUTOMATIC1111", "SDXL", " Turn on Settings › Stable Diffusion › Clip skip SDXL to apply it to CLIP-L."
 )
+A1111_SD2 = no_effect("AUTOMATIC1111", "SD2", " SD2 always uses its penultimate layer.")
 ONE_IS_TWO = "{} treats Clip skip 1 and 2 alike on {}: both are the model's default; 3 and up skip further."
+SD2_FROM_PENULTIMATE = (
+    "On SD2, {} counts from the model's default penultimate layer: each value skips one layer more than on SD1."
+)
+SD3_LAST = "On SD3, {}'s Clip skip 1 uses the last layer, not the model's default penultimate one; 2 is the default."
+FLUX_POOLED = " Flux uses only CLIP-L's pooled output."
+
+# Families encoded by T5 or a language model at fixed layers, per host (families.py's docstring).
+NO_CLIP = {
+    FORGE: ["Chroma"],
+    ERSATZ: [
+        "Chroma",
+        "Cosmos Predict2",
+        "Wan",
+        "Lumina 2",
+        "Z-Image",
+        "Anima",
+        "ERNIE-Image",
+        "Flux.2 Klein",
+        "Krea 2",
+    ],
+    NEO: [
+        "Chroma",
+        "Flux.2 Klein",
+        "Z-Image",
+        "Lumina 2",
+        "Qwen-Image",
+        "Wan",
+        "Anima",
+        "ERNIE-Image",
+        "Krea 2",
+        "PiD",
+    ],
+}
 
 # One case or more per row of NOTICES: (host, family, value, sdxl_clip_l_skip, notice).
 CASES = [
+    (CLASSIC, F.SD2, 2, False, no_effect("Forge Classic", "SD2", " It encodes SD2 at its fixed penultimate layer.")),
+    (CLASSIC, F.SDXL, 2, False, no_effect("Forge Classic", "SDXL", " It encodes SDXL at fixed layers.")),
     (
         CLASSIC,
-        F.SDXL,
-        2,
+        F.SDXL_REFINER,
+        1,
         False,
-        "Clip skip has no effect on SDXL models in Forge Classic. It encodes SDXL at fixed layers.",
+        no_effect("Forge Classic", "SDXL refiner", " It encodes SDXL at fixed layers."),
     ),
     (NEO, F.SDXL, 1, False, ONE_IS_TWO.format("Forge Neo", "SDXL")),
-    (NEO, F.FLUX, 4, False, "Clip skip has no effect on Flux models in Forge Neo." + NEO_WRITES),
+    (NEO, F.SDXL_REFINER, 2, False, ONE_IS_TWO.format("Forge Neo", "SDXL refiner")),
+    (NEO, F.FLUX, 4, False, no_effect("Forge Neo", "Flux", FLUX_POOLED)),
     (
         NEO,
         F.UNKNOWN,
         2,
         False,
-        "Clip skip has no effect on this model in Forge Neo (only its SD1, SDXL and Flux encoders read it)."
-        + NEO_WRITES,
+        "Clip skip has no effect on this model in Forge Neo (only its SD1 and SDXL encoders read it)." + INFOTEXT,
     ),
-    (
-        A1111,
-        F.SD2,
-        1,
-        False,
-        "Clip skip has no effect on SD2 models in AUTOMATIC1111. SD2 always uses its penultimate layer.",
-    ),
-    (
-        A1111,
-        F.SD2,
-        12,
-        True,
-        "Clip skip has no effect on SD2 models in AUTOMATIC1111. SD2 always uses its penultimate layer.",
-    ),
+    *[
+        (host, F(family), value, False, no_effect(host.value, family))
+        for host, families in NO_CLIP.items()
+        for family in families
+        for value in (1, 2, 12)
+    ],
+    (A1111, F.SD2, 1, False, A1111_SD2),
+    (A1111, F.SD2, 12, True, A1111_SD2),
     (A1111, F.SDXL, 1, False, A1111_SDXL_OFF),
     (A1111, F.SDXL, 2, False, A1111_SDXL_OFF),
     (A1111, F.SDXL, 12, False, A1111_SDXL_OFF),
@@ -68,45 +102,27 @@ CASES = [
         True,
         "On SDXL, AUTOMATIC1111 applies Clip skip to CLIP-L only; CLIP-G keeps its default layer.",
     ),
-    (A1111, F.SDXL_REFINER, 2, True, "Clip skip has no effect on SDXL refiner models in AUTOMATIC1111."),
-    (A1111, F.SD3, 2, False, "Clip skip has no effect on SD3 models in AUTOMATIC1111."),
-    (
-        FORGE,
-        F.SD2,
-        2,
-        False,
-        "On SD2, Forge counts from the model's default penultimate layer: each value skips one layer more than on SD1.",
-    ),
-    (FORGE, F.SDXL, 1, False, ONE_IS_TWO.format("Forge", "SDXL")),
-    (FORGE, F.SDXL, 2, True, ONE_IS_TWO.format("Forge", "SDXL")),
-    (FORGE, F.SDXL_REFINER, 1, False, ONE_IS_TWO.format("Forge", "SDXL refiner")),
-    (
-        FORGE,
-        F.SD3,
-        1,
-        False,
-        "On SD3, Forge's Clip skip 1 uses the last layer, not the model's default penultimate one; 2 is the default.",
-    ),
-    (
-        FORGE,
-        F.FLUX,
-        1,
-        False,
-        "Clip skip has no effect on Flux models in Forge. Flux uses only CLIP-L's pooled output.",
-    ),
-    (
-        FORGE,
-        F.FLUX,
-        12,
-        False,
-        "Clip skip has no effect on Flux models in Forge. Flux uses only CLIP-L's pooled output.",
-    ),
+    (A1111, F.SDXL_REFINER, 2, True, no_effect("AUTOMATIC1111", "SDXL refiner")),
+    (A1111, F.SD3, 2, False, no_effect("AUTOMATIC1111", "SD3")),
+    *[
+        case
+        for host in (FORGE, ERSATZ)
+        for case in [
+            (host, F.SD2, 2, False, SD2_FROM_PENULTIMATE.format(host.value)),
+            (host, F.SDXL, 1, False, ONE_IS_TWO.format(host.value, "SDXL")),
+            (host, F.SDXL, 2, True, ONE_IS_TWO.format(host.value, "SDXL")),
+            (host, F.SDXL_REFINER, 1, False, ONE_IS_TWO.format(host.value, "SDXL refiner")),
+            (host, F.SD3, 1, False, SD3_LAST.format(host.value)),
+            (host, F.FLUX, 1, False, no_effect(host.value, "Flux", FLUX_POOLED)),
+            (host, F.FLUX, 12, False, no_effect(host.value, "Flux", FLUX_POOLED)),
+        ]
+    ],
     (REFORGE, F.SD2, 1, False, ONE_IS_TWO.format("reForge", "SD2")),
     (REFORGE, F.SD2, 2, False, ONE_IS_TWO.format("reForge", "SD2")),
     (REFORGE, F.SDXL, 1, True, ONE_IS_TWO.format("reForge", "SDXL")),
     (REFORGE, F.SDXL_REFINER, 2, False, ONE_IS_TWO.format("reForge", "SDXL refiner")),
-    (REFORGE, F.SD3, 3, False, "Clip skip has no effect on SD3 models in reForge."),
-    (REFORGE, F.FLUX, 3, False, "Clip skip has no effect on Flux models in reForge."),
+    (REFORGE, F.SD3, 3, False, no_effect("reForge", "SD3")),
+    (REFORGE, F.FLUX, 3, False, no_effect("reForge", "Flux")),
 ]
 
 # Values that mean on these models what they mean on SD1, or only skip further than the default.
@@ -122,6 +138,11 @@ SILENT = [
     (REFORGE, F.SDXL_REFINER, 3, False),
     (NEO, F.SDXL, 3, False),
     (NEO, F.SD2, 2, False),  # Neo loads no SD2
+    (NEO, F.SDXL_REFINER, 3, False),
+    (ERSATZ, F.SD2, 1, False),
+    (ERSATZ, F.SDXL, 3, False),
+    (ERSATZ, F.SD3, 2, False),
+    (REFORGE, F.CHROMA, 2, False),  # reForge loads no Chroma
 ]
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.fakewebui import CLIP_KEY, FakeWebUI
+from tests.fakewebui import CLIP_KEY, PROFILES, FakeWebUI
 from tests.fakewebui.processing import Processing, process_images, run_job
 
 
@@ -50,13 +50,13 @@ def test_img2img_tab(webui):
     assert "Clip skip: 3" in processed.infotexts[0]
 
 
-@pytest.mark.parametrize("flavor", ["a1111", "forge"])
+@pytest.mark.parametrize("flavor", sorted(PROFILES))
 def test_fresh_install_without_the_key_in_config_json_leaves_no_trace(make_webui, flavor):
     webui = make_webui(flavor=flavor, config={})
-    processed, _ = webui.txt2img((True, 2))
-    assert "Clip skip: 2" in processed.infotexts[0]
+    processed, _ = webui.txt2img((True, 3))
+    assert "Clip skip: 3" in processed.infotexts[0]
     assert webui.opts.data == {}
-    assert webui.global_clip_skip == 1
+    assert webui.global_clip_skip == webui.profile.clip_skip_default  # Forge Neo's is 2
 
 
 def test_the_host_itself_leaks_on_a_fresh_install(make_webui):

@@ -3,7 +3,7 @@ import sys
 import pytest
 
 from sd_webui_clip_skip.hosts import UnsupportedHost, detect_host, identify
-from tests.fakewebui import CLIP_KEY
+from tests.fakewebui import CLIP_KEY, PROFILES
 
 
 def test_forge_is_detected(make_webui):
@@ -43,7 +43,7 @@ def test_the_adapter_reads_the_default_when_config_json_lacks_the_key(make_webui
     assert host.clip_skip_in_effect() == 4
 
 
-@pytest.mark.parametrize("flavor", ["a1111", "forge"])
+@pytest.mark.parametrize("flavor", sorted(PROFILES))
 def test_without_input_accordion_the_fallback_builds(make_webui, flavor):
     webui = make_webui(flavor=flavor, input_accordion=False)
     processed, _ = webui.txt2img((True, 2))

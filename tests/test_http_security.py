@@ -10,6 +10,7 @@ pytest.importorskip("httpx")
 
 from fastapi.testclient import TestClient  # noqa: E402
 
+from tests.fakewebui import PROFILES  # noqa: E402
 from tests.fakewebui.http import fastapi_app  # noqa: E402
 
 STATUS = "/clip-skip/v1/status"
@@ -20,7 +21,7 @@ WRONG = {"Authorization": "Basic " + base64.b64encode(b"user:nope").decode()}
 ORIGIN = "http://client.example"
 
 
-@pytest.fixture(params=["a1111", "forge"])
+@pytest.fixture(params=sorted(PROFILES))
 def protected(request, make_webui):
     webui = make_webui(flavor=request.param, config={"CLIP_stop_at_last_layers": 1})
     webui.opts.cmd_opts.api_auth = "user:pass"

@@ -5,14 +5,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.fakewebui import CLIP_KEY, Checkpoint
+from tests.fakewebui import CLIP_KEY, PROFILES, Checkpoint
 
 ANIME = Checkpoint("animeModelV3", metadata={"ss_clip_skip": "2"})
 PLAIN = Checkpoint("plainModel", metadata={"ss_clip_skip": "None"})  # kohya without --clip_skip
 AUTO = (True, 1, True)  # on, slider at 1, Auto
 
 
-@pytest.fixture(params=["a1111", "forge"])
+@pytest.fixture(params=sorted(PROFILES))
 def flavor(request):
     return request.param
 

@@ -6,14 +6,15 @@ import pytest
 
 from tests.fakewebui import CLIP_KEY, Checkpoint
 
-A1111_SD2 = "Clip skip has no effect on SD2 models in AUTOMATIC1111. SD2 always uses its penultimate layer."
+INFOTEXT = " A `Clip skip` in such an image's infotext, the extension's or the WebUI's, changed nothing."
+A1111_SD2 = f"Clip skip has no effect on SD2 models in AUTOMATIC1111. SD2 always uses its penultimate layer.{INFOTEXT}"
 A1111_SDXL_OFF = (
     "Clip skip has no effect on SDXL models in AUTOMATIC1111. "
-    "Turn on Settings › Stable Diffusion › Clip skip SDXL to apply it to CLIP-L."
+    f"Turn on Settings › Stable Diffusion › Clip skip SDXL to apply it to CLIP-L.{INFOTEXT}"
 )
 A1111_SDXL_3 = "On SDXL, AUTOMATIC1111 applies Clip skip to CLIP-L only; CLIP-G keeps its default layer."
-A1111_REFINER = "Clip skip has no effect on SDXL refiner models in AUTOMATIC1111."
-FORGE_FLUX = "Clip skip has no effect on Flux models in Forge. Flux uses only CLIP-L's pooled output."
+A1111_REFINER = f"Clip skip has no effect on SDXL refiner models in AUTOMATIC1111.{INFOTEXT}"
+FORGE_FLUX = f"Clip skip has no effect on Flux models in Forge. Flux uses only CLIP-L's pooled output.{INFOTEXT}"
 FORGE_SDXL = "Forge treats Clip skip 1 and 2 alike on SDXL: both are the model's default; 3 and up skip further."
 
 
@@ -48,6 +49,40 @@ def test_a_notice_is_shown_under_the_image_and_logged_once(make_webui, caplog, f
     assert len(logged(caplog, notice)) == 1
     webui.txt2img(args)
     assert len(logged(caplog, notice)) == 2  # once per generation
+
+
+@pytest.mark.parametrize(
+    ("flavor", "family", "notice"),
+    [
+        ("ersatzforge", "Z-Image", f"Clip skip has no effect on Z-Image models in ersatzForge.{INFOTEXT}"),
+        ("ersatzforge", "Flux.2 Klein", f"Clip skip has no effect on Flux.2 Klein models in ersatzForge.{INFOTEXT}"),
+        ("neo", "Qwen-Image", f"Clip skip has no effect on Qwen-Image models in Forge Neo.{INFOTEXT}"),
+        ("neo", "Anima", f"Clip skip has no effect on Anima models in Forge Neo.{INFOTEXT}"),
+        (
+            "neo",
+            "a new family",
+            "Clip skip has no effect on this model in Forge Neo (only its SD1 and SDXL encoders read it)." + INFOTEXT,
+        ),
+        (
+            "neo",
+            "Mugen",
+            "Forge Neo treats Clip skip 1 and 2 alike on SDXL: both are the model's default; 3 and up skip further.",
+        ),
+        ("forge", "Chroma", f"Clip skip has no effect on Chroma models in Forge.{INFOTEXT}"),
+        (
+            "classic",
+            "SD2",
+            "Clip skip has no effect on SD2 models in Forge Classic. It encodes SD2 at its fixed penultimate layer."
+            + INFOTEXT,
+        ),
+    ],
+)
+def test_the_engines_of_each_forge_derivative_are_named_in_their_notice(make_webui, flavor, family, notice):
+    """The fake's engine classes per host (fakewebui/models.py) reach the notice through the adapter's class map."""
+    webui, processed = generate(make_webui, flavor, family, (True, 2))
+    assert processed.comments == f"{notice}\n"
+    assert "Clip skip: 2" in processed.infotexts[0]  # the value chosen stays recorded, to reproduce elsewhere
+    assert webui.global_clip_skip == 1
 
 
 @pytest.mark.parametrize(
@@ -96,13 +131,10 @@ def test_a1111_sdxl_with_clip_l_skip(make_webui):
     ],
 )
 def test_reforges_dynamic_clip_skip_is_said_and_the_infotext_stays_the_hosts(make_webui, options, said):
-    webui = make_webui(config={"CLIP_stop_at_last_layers": 1})
-    for key, value in options.items():
-        webui.opts.data_labels.setdefault(key, type(webui.opts.data_labels["sdxl_clip_l_skip"])(value))
-        webui.opts.data[key] = value
+    webui = make_webui(flavor="reforge", config={"CLIP_stop_at_last_layers": 1, **options})
     processed, p = webui.txt2img((True, 3))
     assert f"reForge's dynamic Clip skip ({said}) shapes this image, not Clip skip 3" in processed.comments
     # The infotext's Clip skip is the host's: reForge writes its schedule's start value and the schedule
-    # (3b56b268 processing.py:setup_conds); the extension claims nothing (the fake host has no schedule).
+    # (3b56b268 processing.py:setup_conds); the extension claims nothing.
     assert "Clip skip" not in p.extra_generation_params
     assert webui.global_clip_skip == 1

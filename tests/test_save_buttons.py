@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fakewebui import CLIP_KEY, Checkpoint
+from tests.fakewebui import CLIP_KEY, PROFILES, Checkpoint
 
 ANIME = Checkpoint("animeModelV3", metadata={"ss_clip_skip": "2"})
 DEFAULTS_FILE = "clip-skip-model-defaults.json"
@@ -21,7 +21,7 @@ def auto_layer(webui):
     return processed.images[0][3]
 
 
-@pytest.fixture(params=["a1111", "forge"])
+@pytest.fixture(params=sorted(PROFILES))
 def webui(make_webui, request):
     return make_webui(flavor=request.param, config={CLIP_KEY: 1}, checkpoints=[ANIME])
 

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from tests.fakewebui import CLIP_KEY
+from tests.fakewebui import CLIP_KEY, PROFILES
 
 
 def saved_clip_skip(webui):
@@ -23,7 +23,7 @@ def save_other_setting_meanwhile(webui):
     return saves
 
 
-@pytest.mark.parametrize("flavor", ["a1111", "forge"])
+@pytest.mark.parametrize("flavor", sorted(PROFILES))
 @pytest.mark.parametrize("config", [{CLIP_KEY: 1}, {CLIP_KEY: 4}, {}], ids=["1", "4", "absent"])
 def test_a_save_during_the_job_writes_the_value_from_before_and_the_other_setting(make_webui, flavor, config):
     webui = make_webui(flavor=flavor, config=config)
@@ -37,7 +37,7 @@ def test_a_save_during_the_job_writes_the_value_from_before_and_the_other_settin
     assert saved_clip_skip(webui) == before
     webui.meanwhile.clear()
     restarted = webui.restarted()
-    assert restarted.global_clip_skip == config.get(CLIP_KEY, 1)
+    assert restarted.global_clip_skip == config.get(CLIP_KEY, webui.profile.clip_skip_default)
 
 
 def test_a_save_through_the_api_during_an_api_job(make_webui):

@@ -5,7 +5,7 @@ import sys
 import pytest
 
 from sd_webui_clip_skip.rules.xyz import AxisValueError, parse_axis_values
-from tests.fakewebui import CLIP_KEY, Checkpoint, FakeWebUI
+from tests.fakewebui import CLIP_KEY, PROFILES, Checkpoint, FakeWebUI
 from tests.fakewebui.xyz import process_axis
 
 
@@ -105,7 +105,7 @@ def test_a_non_clip_skip_axis_keeps_the_accordion_value_on_every_cell_and_the_gr
     assert webui.opts.data == {CLIP_KEY: 1}
 
 
-@pytest.mark.parametrize("flavor", ["a1111", "forge"])
+@pytest.mark.parametrize("flavor", sorted(PROFILES))
 def test_combined_with_seed_prompt_and_checkpoint_axes_batches_and_hires(make_webui, flavor):
     webui = make_webui(flavor=flavor, config={CLIP_KEY: 1}, checkpoints=[Checkpoint("a"), Checkpoint("b")])
     for y in (("Seed", "1,2"), ("Prompt S/R", "cat,dog"), ("Checkpoint name", "a,b")):
@@ -135,7 +135,7 @@ def test_a_sweep_encodes_no_more_often_than_the_hosts_own_axis(request):
             from tests.fakewebui import processing, xyz
 
             webui.load_extension()
-            webui.xyz_module.axis_options[5] = xyz.default_axis_options()[5]
+            webui.xyz_module.axis_options[5] = xyz.default_axis_options(webui.profile)[5]
 
             def plot(extension_args, **kwargs):
                 p = processing.Processing(webui)

@@ -15,10 +15,26 @@ from ..webui.guard import holding
 _GUARDED_SAVE = "clip_skip_guards_saves"
 _RELEASES_ON_CLOSE = "clip_skip_releases_on_close"
 
-# Forge names its engines by class (backend/diffusion_engine/*.py); the A1111 flags come first.
+# Forge-family engines by class (backend/diffusion_engine/*.py of Forge dfdcbab6, ersatzForge fca12a2 and Forge Neo
+# 0b824fed…c80bb048); the A1111 flags come after them. Their is_flux/is_wan flags are set by other families too.
 _FORGE_ENGINES = {
     "StableDiffusionXLRefiner": ModelFamily.SDXL_REFINER,
     "Flux": ModelFamily.FLUX,
+    "Chroma": ModelFamily.CHROMA,
+    "ChromaDCT": ModelFamily.CHROMA,  # ersatzForge's Chroma Radiance
+    "Flux2": ModelFamily.FLUX2,
+    "ZImage": ModelFamily.Z_IMAGE,  # Forge Neo
+    "Zimage": ModelFamily.Z_IMAGE,  # ersatzForge
+    "Lumina2": ModelFamily.LUMINA2,
+    "QwenImage": ModelFamily.QWEN_IMAGE,
+    "QwenImage21": ModelFamily.QWEN_IMAGE,
+    "Wan": ModelFamily.WAN,
+    "Anima": ModelFamily.ANIMA,
+    "ErnieImage": ModelFamily.ERNIE_IMAGE,  # Forge Neo
+    "ERNIE": ModelFamily.ERNIE_IMAGE,  # ersatzForge
+    "Krea2": ModelFamily.KREA2,
+    "Cosmos": ModelFamily.COSMOS,
+    "PiD": ModelFamily.PID,
 }
 
 

@@ -7,13 +7,18 @@ Read from the hosts' text encoders (research notes host-webui-internals.md §1, 
 - Forge takes hidden_states[-max(N, minimum)] (dfdcbab6 backend/text_processing/classic_engine.py:
   ClassicTextProcessingEngine.encode_with_transformers): SDXL and
   its refiner have minimum 2; SD2's encoder config has 23 of 24 layers, so 1 is already the penultimate
-  one; SD3.5 has minimum 1 without layer norm; Flux uses only CLIP-L's pooled output, which ignores it.
-- Forge Classic 1f95d717 encodes SDXL's CLIP-L and CLIP-G at a fixed layer_idx (modules_forge/forge_clip.py),
-  so Clip skip does nothing on SDXL there.
+  one; SD3.5 has minimum 1 without layer norm; Flux uses only CLIP-L's pooled output, which ignores it; Chroma's
+  set_clip_skip does nothing (backend/diffusion_engine/chroma.py).
+- ersatzForge fca12a2 has Forge's SD1, SD2, SDXL, refiner, SD3 and Flux encoders (backend/diffusion_engine/*.py);
+  its Chroma, Cosmos, Wan, Lumina 2, Z-Image, Anima, ERNIE, Flux.2 and Krea 2 engines encode with T5 or an LLM at
+  fixed layers (backend/text_processing/qwen_engine.py, gemma_engine.py, t5_engine.py read no Clip skip).
+- Forge Classic 1f95d717 encodes SD2 at a fixed penultimate layer and SDXL's CLIP-L and CLIP-G at a fixed layer_idx
+  (modules_forge/forge_clip.py), so Clip skip does nothing on SD2, SDXL or the refiner there.
 - Forge Neo takes hidden_states[-max(N, minimum)] (21886f41 backend/text_processing/sd_engine.py): SD1 minimum 1
-  with the final layer norm, SDXL's CLIP-L and CLIP-G minimum 2 (sdxl.py @0b824fed); Flux uses only CLIP-L's pooled
-  output (flux.py); every other family has the no-op of base.py. Its global default is 2, which it writes as
-  `Clip skip: 2` into every image's infotext, also where nothing reads it.
+  with the final layer norm, SDXL's and the refiner's CLIP-L and CLIP-G minimum 2 (sdxl.py @0b824fed); Flux uses
+  only CLIP-L's pooled output (flux.py @90e6e180); every other engine keeps base.py's no-op set_clip_skip (e2ee588e).
+  Its global default is 2, written as `Clip skip: 2` into images also where nothing reads it (processing.py
+  @2bec129a:create_infotext).
 - reForge reads it only in its SD1, SD2 and SDXL encoders (3b56b268 modules_forge/forge_clip.py), with minimum 2
   for SD2, SDXL and the refiner (CLIP-G only).
 """
@@ -39,16 +44,55 @@ class Notice:
 
 
 _NO_EFFECT = "Clip skip has no effect on {family} models in {host}."
-_NEO_WRITES = " A `Clip skip: 2` that Forge Neo writes on its own means nothing for such an image."
+_INFOTEXT_MEANS_NOTHING = " A `Clip skip` in such an image's infotext, the extension's or the WebUI's, changed nothing."
 _ONE_IS_TWO = "{host} treats Clip skip 1 and 2 alike on {family}: both are the model's default; 3 and up skip further."
+_FORGE_SD2 = (
+    "On SD2, {host} counts from the model's default penultimate layer: each value skips one layer more than on SD1."
+)
+_FORGE_SD3 = (
+    "On SD3, {host}'s Clip skip 1 uses the last layer, not the model's default penultimate one; 2 is the default."
+)
+_FLUX = " Flux uses only CLIP-L's pooled output."
+
+
+def _no_effect(host: HostKind, family: ModelFamily, detail: str = "", **kwargs: bool) -> Notice:
+    return Notice(host, family, ALL, _NO_EFFECT + detail + _INFOTEXT_MEANS_NOTHING, **kwargs)
+
+
+# Engines that encode with T5 or a language model at fixed layers (see the module's docstring).
+_NO_CLIP_FAMILIES = {
+    HostKind.FORGE: (ModelFamily.CHROMA,),
+    HostKind.ERSATZ_FORGE: (
+        ModelFamily.CHROMA,
+        ModelFamily.COSMOS,
+        ModelFamily.WAN,
+        ModelFamily.LUMINA2,
+        ModelFamily.Z_IMAGE,
+        ModelFamily.ANIMA,
+        ModelFamily.ERNIE_IMAGE,
+        ModelFamily.FLUX2,
+        ModelFamily.KREA2,
+    ),
+    HostKind.FORGE_NEO: (
+        ModelFamily.CHROMA,
+        ModelFamily.FLUX2,
+        ModelFamily.Z_IMAGE,
+        ModelFamily.LUMINA2,
+        ModelFamily.QWEN_IMAGE,
+        ModelFamily.WAN,
+        ModelFamily.ANIMA,
+        ModelFamily.ERNIE_IMAGE,
+        ModelFamily.KREA2,
+        ModelFamily.PID,
+    ),
+}
 
 NOTICES: tuple[Notice, ...] = (
-    Notice(HostKind.A1111, ModelFamily.SD2, ALL, _NO_EFFECT + " SD2 always uses its penultimate layer."),
-    Notice(
+    _no_effect(HostKind.A1111, ModelFamily.SD2, " SD2 always uses its penultimate layer."),
+    _no_effect(
         HostKind.A1111,
         ModelFamily.SDXL,
-        ALL,
-        _NO_EFFECT + " Turn on Settings › Stable Diffusion › Clip skip SDXL to apply it to CLIP-L.",
+        " Turn on Settings › Stable Diffusion › Clip skip SDXL to apply it to CLIP-L.",
         sdxl_clip_l_skip=False,
     ),
     Notice(
@@ -72,37 +116,36 @@ NOTICES: tuple[Notice, ...] = (
         "On SDXL, {host} applies Clip skip to CLIP-L only; CLIP-G keeps its default layer.",
         sdxl_clip_l_skip=True,
     ),
-    Notice(HostKind.A1111, ModelFamily.SDXL_REFINER, ALL, _NO_EFFECT),
-    Notice(HostKind.A1111, ModelFamily.SD3, ALL, _NO_EFFECT),
-    Notice(
-        HostKind.FORGE,
-        ModelFamily.SD2,
-        range(2, MAXIMUM + 1),
-        "On SD2, Forge counts from the model's default penultimate layer: each value skips one layer more than on SD1.",
-    ),
+    _no_effect(HostKind.A1111, ModelFamily.SDXL_REFINER),
+    _no_effect(HostKind.A1111, ModelFamily.SD3),
+    Notice(HostKind.FORGE, ModelFamily.SD2, range(2, MAXIMUM + 1), _FORGE_SD2),
     Notice(HostKind.FORGE, ModelFamily.SDXL, range(1, 3), _ONE_IS_TWO),
     Notice(HostKind.FORGE, ModelFamily.SDXL_REFINER, range(1, 3), _ONE_IS_TWO),
-    Notice(
-        HostKind.FORGE,
-        ModelFamily.SD3,
-        range(1, 2),
-        "On SD3, Forge's Clip skip 1 uses the last layer, not the model's default penultimate one; 2 is the default.",
-    ),
-    Notice(HostKind.FORGE, ModelFamily.FLUX, ALL, _NO_EFFECT + " Flux uses only CLIP-L's pooled output."),
+    Notice(HostKind.FORGE, ModelFamily.SD3, range(1, 2), _FORGE_SD3),
+    _no_effect(HostKind.FORGE, ModelFamily.FLUX, _FLUX),
+    Notice(HostKind.ERSATZ_FORGE, ModelFamily.SD2, range(2, MAXIMUM + 1), _FORGE_SD2),
+    Notice(HostKind.ERSATZ_FORGE, ModelFamily.SDXL, range(1, 3), _ONE_IS_TWO),
+    Notice(HostKind.ERSATZ_FORGE, ModelFamily.SDXL_REFINER, range(1, 3), _ONE_IS_TWO),
+    Notice(HostKind.ERSATZ_FORGE, ModelFamily.SD3, range(1, 2), _FORGE_SD3),
+    _no_effect(HostKind.ERSATZ_FORGE, ModelFamily.FLUX, _FLUX),
     Notice(HostKind.REFORGE, ModelFamily.SD2, range(1, 3), _ONE_IS_TWO),
     Notice(HostKind.REFORGE, ModelFamily.SDXL, range(1, 3), _ONE_IS_TWO),
     Notice(HostKind.REFORGE, ModelFamily.SDXL_REFINER, range(1, 3), _ONE_IS_TWO),
-    Notice(HostKind.REFORGE, ModelFamily.SD3, ALL, _NO_EFFECT),
-    Notice(HostKind.REFORGE, ModelFamily.FLUX, ALL, _NO_EFFECT),
-    Notice(HostKind.FORGE_CLASSIC, ModelFamily.SDXL, ALL, _NO_EFFECT + " It encodes SDXL at fixed layers."),
+    _no_effect(HostKind.REFORGE, ModelFamily.SD3),
+    _no_effect(HostKind.REFORGE, ModelFamily.FLUX),
+    _no_effect(HostKind.FORGE_CLASSIC, ModelFamily.SD2, " It encodes SD2 at its fixed penultimate layer."),
+    _no_effect(HostKind.FORGE_CLASSIC, ModelFamily.SDXL, " It encodes SDXL at fixed layers."),
+    _no_effect(HostKind.FORGE_CLASSIC, ModelFamily.SDXL_REFINER, " It encodes SDXL at fixed layers."),
     Notice(HostKind.FORGE_NEO, ModelFamily.SDXL, range(1, 3), _ONE_IS_TWO),
-    Notice(HostKind.FORGE_NEO, ModelFamily.FLUX, ALL, _NO_EFFECT + _NEO_WRITES),
+    Notice(HostKind.FORGE_NEO, ModelFamily.SDXL_REFINER, range(1, 3), _ONE_IS_TWO),
+    _no_effect(HostKind.FORGE_NEO, ModelFamily.FLUX, _FLUX),
+    *(_no_effect(host, family) for host, families in _NO_CLIP_FAMILIES.items() for family in families),
     Notice(
         HostKind.FORGE_NEO,
         ModelFamily.UNKNOWN,
         ALL,
-        "Clip skip has no effect on this model in Forge Neo (only its SD1, SDXL and Flux encoders read it)."
-        + _NEO_WRITES,
+        "Clip skip has no effect on this model in Forge Neo (only its SD1 and SDXL encoders read it)."
+        + _INFOTEXT_MEANS_NOTHING,
     ),
 )
 

@@ -23,7 +23,8 @@ import gradio as gr
 
 from . import api, callbacks, infotext, models, networks, processing, scripts, xyz
 from .models import Checkpoint
-from .options import CLIP_KEY, Options
+from .options import CLIP_KEY, OptionInfo, Options
+from .profiles import PROFILES, EngineClipSkip, HostProfile
 
 EXTENSION_ROOT = Path(__file__).resolve().parents[2]
 ENTRY_SCRIPT = EXTENSION_ROOT / "scripts" / "clip_skip.py"
@@ -65,13 +66,25 @@ def _input_accordion_class():
 class FakeWebUI:
     """`data_path` is --data-dir (paths_internal.py:data_path). With `checkpoints`, their files are
     listed and the selected one (config's sd_model_checkpoint, else the first) is loaded at start,
-    which puts its title into config (sd_models.py:load_model_weights); without, there is no model at all."""
+    which puts its title into config (sd_models.py:load_model_weights); without, there is no model at all.
+    `flavor` names the host family's profile (profiles.py)."""
 
     def __init__(
         self, *, flavor="a1111", config=None, input_accordion=True, data_path=None, checkpoints=(), cmd_opts=None
     ):
         self.flavor = flavor
+        self.profile: HostProfile = PROFILES[flavor]
         self.opts = Options(data=dict(config or {}))
+        self.opts.data_labels[CLIP_KEY] = OptionInfo(self.profile.clip_skip_default, infotext="Clip skip")
+        if self.profile.dynamic_clip_skip:  # reForge 3b56b268 shared_options.py, section "sd"
+            self.opts.data_labels.update(
+                dynamic_clip_skip_enabled=OptionInfo(False),
+                dynamic_clip_skip_start=OptionInfo(4),
+                dynamic_clip_skip_use_schedule=OptionInfo(False),
+                dynamic_clip_skip_schedule_values=OptionInfo(""),
+            )
+        self.engine_clip_skip = None
+        """What a Forge-family engine was last told by set_clip_skip (profiles.EngineClipSkip)."""
         vars(self.opts.cmd_opts).update(cmd_opts or {})
         self.state = SimpleNamespace(interrupted=False, skipped=False)
         self.state.interrupt = lambda: setattr(self.state, "interrupted", True)  # shared_state.py:State.interrupt
@@ -113,7 +126,7 @@ class FakeWebUI:
         self._add_module("modules.paths_internal", data_path=self.data_path)
         self._add_module("modules.processing", StableDiffusionProcessing=processing.Processing)
         self._set_module("networks", self.networks)
-        self.xyz_module = xyz.make_module()
+        self.xyz_module = xyz.make_module(self.profile)
         self._add_module(
             "modules.scripts",
             Script=scripts.Script,
@@ -128,7 +141,7 @@ class FakeWebUI:
         )
         if self.input_accordion:
             accordion = _input_accordion_class()
-            if self.flavor == "forge":  # Forge: a factory function (ui_components.py:InputAccordion)
+            if self.profile.accordion_factory:  # a function (Forge ui_components.py:InputAccordion)
                 self._add_module(
                     "modules.ui_components", InputAccordion=lambda value=None, **kw: accordion(value, **kw)
                 )
@@ -136,8 +149,10 @@ class FakeWebUI:
                 self._add_module("modules.ui_components", InputAccordion=accordion)
         else:
             self._add_module("modules.ui_components")
-        if self.flavor == "forge":
+        if self.profile.forge_version is not None:
             self._add_module("modules_forge")
+            self._add_module("modules_forge.forge_version", version=self.profile.forge_version)
+        if self.profile.forge_main_entry:
             self._add_module("modules_forge.main_entry")
         if str(EXTENSION_ROOT) not in sys.path:
             sys.path.insert(0, str(EXTENSION_ROOT))  # the host puts every extension root on sys.path
@@ -238,7 +253,7 @@ class FakeWebUI:
         generation (modules_forge/main_entry.py:checkpoint_change)."""
         info = self.sd_models.get_closet_checkpoint_match(name)
         self.opts.set("sd_model_checkpoint", info.title)
-        if self.flavor == "forge":
+        if self.profile.selection_saves:
             self.opts.save(self.config_filename)
         else:
             self.sd_models.reload_model_weights()
@@ -272,4 +287,4 @@ class FakeWebUI:
         return self.txt2img_runner.reported + self.img2img_runner.reported
 
 
-__all__ = ["FakeWebUI", "CLIP_KEY", "Checkpoint"]
+__all__ = ["FakeWebUI", "CLIP_KEY", "Checkpoint", "PROFILES", "EngineClipSkip"]

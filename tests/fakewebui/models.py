@@ -131,6 +131,52 @@ FORGE_MODELS = {
     "Flux": ("Flux", None, None),
     "Chroma": ("Chroma", None, None),
 }
+# ersatzForge fca12a2: Forge's engines and more (backend/loader.py); its Zimage and ERNIE are spelled so.
+ERSATZ_FORGE_MODELS = {
+    **FORGE_MODELS,
+    **{
+        family: (engine, None, None)
+        for family, engine in [
+            ("Chroma", "ChromaDCT"),
+            ("Cosmos Predict2", "Cosmos"),
+            ("Wan", "Wan"),
+            ("Lumina 2", "Lumina2"),
+            ("Z-Image", "Zimage"),
+            ("Anima", "Anima"),
+            ("ERNIE-Image", "ERNIE"),
+            ("Flux.2 Klein", "Flux2"),
+            ("Krea 2", "Krea2"),
+        ]
+    },
+}
+# Forge Neo (backend/loader.py @0a4d9229): no SD2 and no SD3; Mugen is an SDXL engine with is_sdxl.
+NEO_MODELS = {
+    **{family: FORGE_MODELS[family] for family in ("SD1", "SDXL", "SDXL refiner", "Flux", "Chroma")},
+    "Mugen": ("Mugen", "is_sdxl", None),
+    **{
+        family: (engine, None, None)
+        for family, engine in [
+            ("Flux.2 Klein", "Flux2"),
+            ("Z-Image", "ZImage"),
+            ("Lumina 2", "Lumina2"),
+            ("Qwen-Image", "QwenImage"),
+            ("Wan", "Wan"),
+            ("Anima", "Anima"),
+            ("ERNIE-Image", "ErnieImage"),
+            ("Krea 2", "Krea2"),
+            ("a new family", "SomethingNew"),
+        ]
+    },
+}
+# Classic 1f95d717: the ldm/sgm objects of A1111 (modules_forge/forge_loader.py:load_model_for_a1111), no SD3.
+CLASSIC_MODELS = {family: row for family, row in A1111_MODELS.items() if family != "SD3"}
+MODEL_TABLES = {
+    "a1111": A1111_MODELS,
+    "forge": FORGE_MODELS,
+    "classic": CLASSIC_MODELS,
+    "ersatzforge": ERSATZ_FORGE_MODELS,
+    "neo": NEO_MODELS,
+}
 FLAGS = ("is_sd1", "is_sd2", "is_sdxl", "is_ssd", "is_sd3")
 
 
@@ -138,10 +184,10 @@ def _instance(class_name, **attributes):
     return type(class_name, (SimpleNamespace,), {})(**attributes)
 
 
-def make_model(flavor, info):
-    table = FORGE_MODELS if flavor == "forge" else A1111_MODELS
+def make_model(profile, info):
+    table = MODEL_TABLES[profile.models]
     if info.family not in table:
-        raise RuntimeError(f"{flavor} cannot load a {info.family} model")
+        raise RuntimeError(f"{profile.name} cannot load a {info.family} model")
     class_name, flag, embedders = table[info.family]
     model = _instance(class_name, **{name: name == flag for name in FLAGS})
     if embedders is not None:
@@ -234,7 +280,7 @@ class SdModels:
             return self.sd_model
         info.calculate_shorthash()
         self.webui.opts.data["sd_model_checkpoint"] = info.title
-        self.sd_model = make_model(self.webui.flavor, info)
+        self.sd_model = make_model(self.webui.profile, info)
         self.webui.shared.sd_model = self.sd_model
         return self.sd_model
 

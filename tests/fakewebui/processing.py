@@ -1,5 +1,6 @@
-"""One generation, as `modules/processing.py` runs it (A1111 v1.10.1 @ 82a973c0; Forge @ dfdcbab6
-where the flavor says so). Images are tuples that record what the "text encoder" produced."""
+"""One generation, as `modules/processing.py` runs it (A1111 v1.10.1 @ 82a973c0; where the host's profile says
+otherwise, that host's processing.py at the commit profiles.py names). Images are tuples that record what the
+"text encoder" produced."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from contextlib import closing
 from dataclasses import dataclass, field
 
 from .options import CLIP_KEY
+from .profiles import EngineClipSkip
 
 CHECKPOINT = "sd_model_checkpoint"
 
@@ -23,6 +25,7 @@ class Processing:
         seed=1,
         batch_size=1,
         n_iter=1,
+        steps=1,
         enable_hr=False,
         override_settings=None,
         override_settings_restore_afterwards=True,
@@ -34,7 +37,8 @@ class Processing:
         self.seed = seed
         self.batch_size = batch_size
         self.n_iter = n_iter
-        self.steps = 1
+        self.steps = steps
+        self.sampled_layers = None
         self.override_settings = dict(override_settings or {})
         self.override_settings_restore_afterwards = override_settings_restore_afterwards
         self.is_api = is_api
@@ -91,11 +95,14 @@ class Processing:
         else encode now into the first cache."""
         webui = self.webui
         info = getattr(webui.shared.sd_model, "sd_checkpoint_info", None)
-        params = (tuple(prompts), self.steps, hires_steps, webui.opts.CLIP_stop_at_last_layers, info)
+        dynamic = tuple(getattr(webui.opts, key) for key in DYNAMIC_OPTIONS) if webui.profile.dynamic_clip_skip else ()
+        params = (tuple(prompts), self.steps, hires_steps, webui.opts.CLIP_stop_at_last_layers, info, dynamic)
         for cache in caches:
             if cache[0] is not None and params == cache[0]:
                 return cache[1]
         cache = caches[0]
+        if webui.profile.engine_clip_skip is EngineClipSkip.BEFORE_EACH_ENCODE:
+            webui.engine_clip_skip = int(webui.opts.CLIP_stop_at_last_layers)
         with webui.devices.autocast():
             cache[1] = encode(webui, prompts)
         cache[0] = params
@@ -103,8 +110,38 @@ class Processing:
 
     def setup_conds(self):
         """StableDiffusionProcessing.setup_conds, and for txt2img StableDiffusionProcessingTxt2Img.setup_conds:
-        the first pass's conds; the hires ones are cleared."""
-        self.c = self.get_conds_with_caching(self.prompts, [self.cached_c])
+        the first pass's conds; the hires ones are cleared. reForge encodes once per value of its dynamic schedule
+        instead, writing each into the setting and putting the one from before back (reForge 3b56b268
+        processing.py:StableDiffusionProcessing.setup_conds), and records the schedule's start as p.clip_skip."""
+        webui = self.webui
+        if webui.profile.engine_clip_skip is EngineClipSkip.AT_SETUP:
+            webui.engine_clip_skip = int(webui.opts.CLIP_stop_at_last_layers)
+        dynamic = dynamic_schedule(webui.opts, self.steps) if webui.profile.dynamic_clip_skip else None
+        if dynamic:
+            schedule, custom = dynamic
+            before = webui.opts.CLIP_stop_at_last_layers
+            sets = {}
+            try:
+                for value in dict.fromkeys(schedule):
+                    webui.opts.assign(CLIP_KEY, value)
+                    sets[value] = self.get_conds_with_caching(self.prompts, [self.cached_c])
+            finally:
+                webui.opts.assign(CLIP_KEY, before)
+            self.c = sets[schedule[0]]
+            self.sampled_layers = tuple(sets[value][1] for value in schedule)
+            self.clip_skip = schedule[0]
+            if custom:
+                self.extra_generation_params["Dynamic clip skip schedule"] = (
+                    webui.opts.dynamic_clip_skip_schedule_values
+                )
+            else:
+                self.extra_generation_params["Dynamic clip skip"] = f"{schedule[0]}->2"
+                self.extra_generation_params["Dynamic clip skip start"] = schedule[0]
+        else:
+            self.c = self.get_conds_with_caching(self.prompts, [self.cached_c])
+            self.sampled_layers = None
+            if webui.profile.dynamic_clip_skip:
+                self.clip_skip = webui.opts.CLIP_stop_at_last_layers
         if hasattr(self, "enable_hr"):
             self.hr_c = self.hr_uc = None
 
@@ -113,6 +150,8 @@ class Processing:
         cache is tried second."""
         if self.hr_c is not None:
             return
+        if self.webui.profile.engine_clip_skip is EngineClipSkip.AT_SETUP:  # ersatzForge sets it again here
+            self.webui.engine_clip_skip = int(self.webui.opts.CLIP_stop_at_last_layers)
         total_steps = self.hr_second_pass_steps or self.steps
         self.hr_uc = ("uc", self.prompts)  # encoded the same way; the fake follows only the prompt
         self.hr_c = self.get_conds_with_caching(self.prompts, [self.cached_hr_c, self.cached_c], total_steps)
@@ -131,14 +170,47 @@ class Processed:
         return json.dumps({"infotexts": self.infotexts, "clip_skip": self.clip_skip})
 
 
+DYNAMIC_OPTIONS = (
+    "dynamic_clip_skip_enabled",
+    "dynamic_clip_skip_start",
+    "dynamic_clip_skip_use_schedule",
+    "dynamic_clip_skip_schedule_values",
+)
+
+
+def dynamic_schedule(opts, steps):
+    """reForge's per-step values and whether they are the custom list, or None when its Dynamic clip skip is off: the
+    custom list, else the ramp from max(start, 2) down by one per step to 2; each value at least 2 and at most 12,
+    the last repeated (3b56b268 processing.py:_parse_dynamic_schedule, _build_dynamic_clip_skip_schedule; the SD1
+    minimum is 1)."""
+    if not opts.dynamic_clip_skip_enabled:
+        return None
+    if opts.dynamic_clip_skip_use_schedule:
+        values = []
+        for part in str(opts.dynamic_clip_skip_schedule_values).replace(";", ",").split(","):
+            try:
+                values.append(min(max(int(float(part)), 2), 12))
+            except ValueError:
+                continue
+        if values:
+            return [values[min(step, len(values) - 1)] for step in range(steps)], True
+    value = min(max(int(opts.dynamic_clip_skip_start), 2), 12)
+    schedule = []
+    for _ in range(steps):
+        schedule.append(value)
+        value = max(value - 1, 2)
+    return schedule, False
+
+
 def encode(webui, prompts):
-    """The SD1 text encoder reading the *global* option at encode time
-    (sd_hijack_clip.py:FrozenCLIPEmbedderWithCustomWords.encode_with_transformers):
-    it indexes 13 hidden states with -N unchecked, so a float raises TypeError and N >= 14 IndexError.
-    Forge int-casts first (processing.py:StableDiffusionProcessing.get_conds_with_caching)."""
-    n = webui.opts.CLIP_stop_at_last_layers
-    if webui.flavor == "forge":
-        n = int(n)
+    """The SD1 text encoder: A1111's reads the *global* option at encode time
+    (sd_hijack_clip.py:FrozenCLIPEmbedderWithCustomWords.encode_with_transformers) and indexes 13 hidden states with
+    -N unchecked, so a float raises TypeError and N >= 14 IndexError. Forge-family engines use the int they were
+    last told (profiles.EngineClipSkip)."""
+    if webui.profile.engine_clip_skip is EngineClipSkip.AT_ENCODE:
+        n = webui.opts.CLIP_stop_at_last_layers
+    else:
+        n = webui.engine_clip_skip
     hidden_states = [f"layer {i}" for i in range(13)]
     layer = hidden_states[-n] if n > 1 else hidden_states[-1]
     webui.encode_calls.append((tuple(prompts), n))
@@ -151,8 +223,8 @@ def create_infotext(webui, p, index):
     """processing.py:create_infotext: "Clip skip" comes from p.clip_skip or the global option *now*,
     is omitted when <= 1, and `extra_generation_params` is spread after it."""
     clip_skip = getattr(p, "clip_skip", webui.opts.CLIP_stop_at_last_layers)
-    if webui.flavor == "forge":
-        clip_skip = int(clip_skip)  # Forge processing.py:create_infotext
+    if webui.profile.int_clip_skip:
+        clip_skip = int(clip_skip)  # Forge, ersatzForge processing.py:create_infotext
     params = {
         "Steps": p.steps,
         "Seed": p.seed + index,
@@ -186,7 +258,7 @@ def process_images(webui, p):
         if models.checkpoints_list and models.checkpoint_aliases.get(p.override_settings.get(CHECKPOINT)) is None:
             p.override_settings.pop(CHECKPOINT, None)
         for key, value in p.override_settings.items():
-            if webui.flavor == "forge" and value == opts.data.get(key):
+            if webui.profile.skips_unchanged_overrides and value == opts.data.get(key):
                 continue  # sysinfo.set_config skips unchanged values
             opts.set(key, value, is_api=True, run_callbacks=False)
         if models.checkpoints_list:  # (re)load the selected model (process_images; Forge's calls
@@ -219,7 +291,8 @@ def process_images_inner(webui, p):
         for position in range(p.batch_size):
             index = batch * p.batch_size + position
             # the layers the first pass's and the hires pass's conds were encoded from
-            images.append(("image", p.prompt, p.seed + index, p.c[1], hr_layer))
+            first_pass = p.sampled_layers or p.c[1]  # reForge's dynamic schedule: a layer per step
+            images.append(("image", p.prompt, p.seed + index, first_pass, hr_layer))
             infotexts.append(create_infotext(webui, p, index))
         if webui.interrupt_after_first_batch:
             webui.state.interrupted = True

@@ -1,4 +1,5 @@
-"""The X/Y/Z plot: `scripts/xyz_grid.py` (A1111 v1.10.1 @ 82a973c0; Forge and reForge alike)."""
+"""The X/Y/Z plot: `scripts/xyz_grid.py` (A1111 v1.10.1 @ 82a973c0; Forge, reForge and ersatzForge alike), or
+Classic's `extensions-builtin/xyz/scripts/xyz_grid.py` (1f95d717), loaded under the same file name."""
 
 from __future__ import annotations
 
@@ -46,6 +47,11 @@ def apply_override(field):
     return fun
 
 
+def apply_clip_skip_to_global(p, x, xs):
+    """Classic's own axis (lib_xyz/axis_application.py:apply_clip_skip): the live setting, not the job's override."""
+    p.webui.opts.data[CLIP_KEY] = x
+
+
 def apply_field(field):
     def fun(p, x, xs):
         setattr(p, field, x)
@@ -72,22 +78,24 @@ def confirm_checkpoints(p, xs):
             raise RuntimeError(f"Unknown checkpoint: {x}")
 
 
-def default_axis_options():
+def default_axis_options(profile):
+    clip_skip = apply_clip_skip_to_global if profile.xyz_axis_writes_global else apply_override(CLIP_KEY)
     return [
         AxisOption("Nothing", str, lambda p, x, xs: None, format_value=lambda p, opt, x: ""),
         AxisOption("Seed", int, apply_field("seed")),
         AxisOption("Steps", int, apply_field("steps")),
         AxisOption("Prompt S/R", str, apply_prompt),
         AxisOption("Checkpoint name", str, apply_checkpoint, confirm=confirm_checkpoints, cost=1.0),  # axis_options
-        AxisOption("Clip skip", int, apply_override(CLIP_KEY)),
+        AxisOption("Clip skip", int, clip_skip),
     ]
 
 
-def make_module():
+def make_module(profile):
     """Loaded under its file name, not as scripts.xyz_grid (modules/script_loading.py:load_module)."""
     module = types.ModuleType("xyz_grid.py")
     module.AxisOption = AxisOption
-    module.axis_options = default_axis_options()
+    module.axis_options = default_axis_options(profile)
+    module.title = profile.xyz_title
     return module
 
 
@@ -144,6 +152,8 @@ def run(webui, p, *, x, y=("Nothing", ""), csv_mode=True, x_dropdown=(), errors=
     xs = process_axis(x_opt, x[1], x_dropdown, csv_mode, p)
     ys = process_axis(y_opt, y[1], (), csv_mode, p)
     cells, order, grid_infotext = {}, [], None
+    # Classic's SharedSettingsStackHelper: the live setting from before the plot is put back after it.
+    global_before = webui.opts.data.get(CLIP_KEY) if webui.profile.xyz_axis_writes_global else None
     # The costlier axis is the outer loop (xyz_grid.py:Script.run).
     pairs = [(vx, vy) for vy in ys for vx in xs] if y_opt.cost >= x_opt.cost else [(vx, vy) for vx in xs for vy in ys]
     for vx, vy in pairs:
@@ -160,8 +170,12 @@ def run(webui, p, *, x, y=("Nothing", ""), csv_mode=True, x_dropdown=(), errors=
         if grid_infotext is None and vx == xs[0] and vy == ys[0]:
             # built after process_images returned, i.e. after the override was restored (Script.run.cell)
             pc.extra_generation_params = copy(pc.extra_generation_params)
-            pc.extra_generation_params.update({"Script": "X/Y/Z plot", "X Type": x_opt.label, "X Values": x[1]})
+            pc.extra_generation_params.update(
+                {"Script": webui.xyz_module.title, "X Type": x_opt.label, "X Values": x[1]}
+            )
             grid_infotext = create_infotext(webui, pc, 0)
+    if webui.profile.xyz_axis_writes_global:
+        webui.opts.data[CLIP_KEY] = global_before
     return Grid(
         cells,
         [x_opt.format_value(p, x_opt, v) for v in xs],
