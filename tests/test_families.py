@@ -2,7 +2,7 @@ import pytest
 
 from sd_webui_clip_skip import hosts
 from sd_webui_clip_skip.host import HostKind, ModelFamily
-from sd_webui_clip_skip.models.families import NOTICES, effect_notice
+from sd_webui_clip_skip.models.families import NOTICES, effect_notice, predicted_groups
 from sd_webui_clip_skip.rules.values import ClipSkipError
 
 A1111, REFORGE, FORGE = HostKind.A1111, HostKind.REFORGE, HostKind.FORGE
@@ -192,3 +192,23 @@ def test_a_value_that_is_not_a_clip_skip_is_an_error(value):
 def test_host_kinds_are_named_as_detect_host_names_hosts(monkeypatch, modules, kind):
     monkeypatch.setattr(hosts, "_has_module", lambda name: name in modules)
     assert HostKind(hosts.detect_host().name) is kind
+
+
+@pytest.mark.parametrize(
+    ("host", "family", "clip_l_skip", "groups"),
+    [
+        (A1111, F.SD1, False, [[1], [2], [3], [4]]),
+        (A1111, F.SD2, False, [[1, 2, 3, 4]]),
+        (A1111, F.SDXL, False, [[1, 2, 3, 4]]),
+        (A1111, F.SDXL, True, [[1], [2], [3], [4]]),  # each value "means something else", none alike
+        (FORGE, F.SD2, False, [[1], [2], [3], [4]]),
+        (FORGE, F.SDXL, False, [[1, 2], [3], [4]]),
+        (REFORGE, F.SD2, True, [[1, 2], [3], [4]]),
+        (CLASSIC, F.SDXL, False, [[1, 2, 3, 4]]),
+        (NEO, F.Z_IMAGE, False, [[1, 2, 3, 4]]),
+        (NEO, F.UNKNOWN, False, [[1, 2, 3, 4]]),
+        (ERSATZ, F.UNKNOWN, False, [[1], [2], [3], [4]]),  # no row: the table claims nothing
+    ],
+)
+def test_the_table_predicts_which_values_give_identical_images(host, family, clip_l_skip, groups):
+    assert predicted_groups(host, family, [1, 2, 3, 4], sdxl_clip_l_skip=clip_l_skip) == groups

@@ -30,6 +30,7 @@ def test_the_selected_checkpoint(sd1):
     assert answer.status_code == 200
     assert answer.json() == {
         "host": "AUTOMATIC1111",
+        "family": "SD1",
         "global": 3,
         "auto": {"value": 2, "source": "metadata", "text": "from model metadata (modelspec.encoder_layer)"},
         "checkpoint": "animeModelV3",
@@ -67,6 +68,7 @@ def test_no_checkpoint_at_all(make_webui):
     webui = make_webui(config={})
     assert client(webui).get(STATUS).json() == {
         "host": "AUTOMATIC1111",
+        "family": "no model loaded",
         "global": 1,
         "auto": {"value": 1, "source": "global", "text": "global setting"},
         "checkpoint": None,
@@ -84,7 +86,14 @@ def test_a_failure_inside_answers_an_empty_status_and_is_logged(sd1, monkeypatch
     monkeypatch.setattr(sys.modules["modules.sd_models"], "checkpoint_aliases", Rebuilding())
     answer = client(sd1).get(STATUS)
     assert answer.status_code == 200
-    assert answer.json() == {"host": None, "global": None, "auto": None, "checkpoint": None, "notices": {}}
+    assert answer.json() == {
+        "host": None,
+        "family": None,
+        "global": None,
+        "auto": None,
+        "checkpoint": None,
+        "notices": {},
+    }
     assert "The Clip skip status could not be read" in caplog.text
     assert "checkpoint list is being rebuilt" in caplog.text
 

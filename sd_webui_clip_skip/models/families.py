@@ -25,12 +25,22 @@ Read from the hosts' text encoders (research notes host-webui-internals.md §1, 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import Enum
 
 from ..host import HostKind, ModelFamily
 from ..rules.values import ALL_VALUES, MAXIMUM, parse_clip_skip
 
 ALL = ALL_VALUES
+
+
+class Effect(Enum):
+    """What a row says the values it covers do to the image, which the measured pixels are checked against."""
+
+    NONE = "no effect"
+    ONE_IS_TWO = "1 and 2 alike"
+    DIFFERENT = "changes the image, meaning something else than on SD1"
 
 
 @dataclass(frozen=True)
@@ -41,6 +51,7 @@ class Notice:
     text: str
     sdxl_clip_l_skip: bool | None = None
     """None: whatever the setting; A1111 SDXL rows depend on it."""
+    effect: Effect = Effect.DIFFERENT
 
 
 _NO_EFFECT = "Clip skip has no effect on {family} models in {host}."
@@ -56,7 +67,11 @@ _FLUX = " Flux uses only CLIP-L's pooled output."
 
 
 def _no_effect(host: HostKind, family: ModelFamily, detail: str = "", **kwargs: bool) -> Notice:
-    return Notice(host, family, ALL, _NO_EFFECT + detail + _INFOTEXT_MEANS_NOTHING, **kwargs)
+    return Notice(host, family, ALL, _NO_EFFECT + detail + _INFOTEXT_MEANS_NOTHING, effect=Effect.NONE, **kwargs)
+
+
+def _one_is_two(host: HostKind, family: ModelFamily) -> Notice:
+    return Notice(host, family, range(1, 3), _ONE_IS_TWO, effect=Effect.ONE_IS_TWO)
 
 
 # Engines that encode with T5 or a language model at fixed layers (see the module's docstring).
@@ -119,25 +134,25 @@ NOTICES: tuple[Notice, ...] = (
     _no_effect(HostKind.A1111, ModelFamily.SDXL_REFINER),
     _no_effect(HostKind.A1111, ModelFamily.SD3),
     Notice(HostKind.FORGE, ModelFamily.SD2, range(2, MAXIMUM + 1), _FORGE_SD2),
-    Notice(HostKind.FORGE, ModelFamily.SDXL, range(1, 3), _ONE_IS_TWO),
-    Notice(HostKind.FORGE, ModelFamily.SDXL_REFINER, range(1, 3), _ONE_IS_TWO),
+    _one_is_two(HostKind.FORGE, ModelFamily.SDXL),
+    _one_is_two(HostKind.FORGE, ModelFamily.SDXL_REFINER),
     Notice(HostKind.FORGE, ModelFamily.SD3, range(1, 2), _FORGE_SD3),
     _no_effect(HostKind.FORGE, ModelFamily.FLUX, _FLUX),
     Notice(HostKind.ERSATZ_FORGE, ModelFamily.SD2, range(2, MAXIMUM + 1), _FORGE_SD2),
-    Notice(HostKind.ERSATZ_FORGE, ModelFamily.SDXL, range(1, 3), _ONE_IS_TWO),
-    Notice(HostKind.ERSATZ_FORGE, ModelFamily.SDXL_REFINER, range(1, 3), _ONE_IS_TWO),
+    _one_is_two(HostKind.ERSATZ_FORGE, ModelFamily.SDXL),
+    _one_is_two(HostKind.ERSATZ_FORGE, ModelFamily.SDXL_REFINER),
     Notice(HostKind.ERSATZ_FORGE, ModelFamily.SD3, range(1, 2), _FORGE_SD3),
     _no_effect(HostKind.ERSATZ_FORGE, ModelFamily.FLUX, _FLUX),
-    Notice(HostKind.REFORGE, ModelFamily.SD2, range(1, 3), _ONE_IS_TWO),
-    Notice(HostKind.REFORGE, ModelFamily.SDXL, range(1, 3), _ONE_IS_TWO),
-    Notice(HostKind.REFORGE, ModelFamily.SDXL_REFINER, range(1, 3), _ONE_IS_TWO),
+    _one_is_two(HostKind.REFORGE, ModelFamily.SD2),
+    _one_is_two(HostKind.REFORGE, ModelFamily.SDXL),
+    _one_is_two(HostKind.REFORGE, ModelFamily.SDXL_REFINER),
     _no_effect(HostKind.REFORGE, ModelFamily.SD3),
     _no_effect(HostKind.REFORGE, ModelFamily.FLUX),
     _no_effect(HostKind.FORGE_CLASSIC, ModelFamily.SD2, " It encodes SD2 at its fixed penultimate layer."),
     _no_effect(HostKind.FORGE_CLASSIC, ModelFamily.SDXL, " It encodes SDXL at fixed layers."),
     _no_effect(HostKind.FORGE_CLASSIC, ModelFamily.SDXL_REFINER, " It encodes SDXL at fixed layers."),
-    Notice(HostKind.FORGE_NEO, ModelFamily.SDXL, range(1, 3), _ONE_IS_TWO),
-    Notice(HostKind.FORGE_NEO, ModelFamily.SDXL_REFINER, range(1, 3), _ONE_IS_TWO),
+    _one_is_two(HostKind.FORGE_NEO, ModelFamily.SDXL),
+    _one_is_two(HostKind.FORGE_NEO, ModelFamily.SDXL_REFINER),
     _no_effect(HostKind.FORGE_NEO, ModelFamily.FLUX, _FLUX),
     *(_no_effect(host, family) for host, families in _NO_CLIP_FAMILIES.items() for family in families),
     Notice(
@@ -146,12 +161,13 @@ NOTICES: tuple[Notice, ...] = (
         ALL,
         "Clip skip has no effect on this model in Forge Neo (only its SD1 and SDXL encoders read it)."
         + _INFOTEXT_MEANS_NOTHING,
+        effect=Effect.NONE,
     ),
 )
 
 
-def effect_notice(host: HostKind, family: ModelFamily, value: int, *, sdxl_clip_l_skip: bool = False) -> str | None:
-    """A one-line notice when `value` cannot change the image or means something else than on SD1, else None.
+def find_notice(host: HostKind, family: ModelFamily, value: int, *, sdxl_clip_l_skip: bool = False) -> Notice | None:
+    """The row for `value`, or None where it means what it does on SD1 (or only skips further than the default).
 
     Raises ClipSkipError when `value` is not a Clip skip.
     """
@@ -163,5 +179,30 @@ def effect_notice(host: HostKind, family: ModelFamily, value: int, *, sdxl_clip_
             and value in notice.values
             and notice.sdxl_clip_l_skip in (None, sdxl_clip_l_skip)
         ):
-            return notice.text.format(host=host.value, family=family.value)
+            return notice
     return None
+
+
+def effect_notice(host: HostKind, family: ModelFamily, value: int, *, sdxl_clip_l_skip: bool = False) -> str | None:
+    """A one-line notice when `value` cannot change the image or means something else than on SD1, else None.
+
+    Raises ClipSkipError when `value` is not a Clip skip.
+    """
+    notice = find_notice(host, family, value, sdxl_clip_l_skip=sdxl_clip_l_skip)
+    return notice.text.format(host=host.value, family=family.value) if notice else None
+
+
+def predicted_groups(
+    host: HostKind, family: ModelFamily, values: Sequence[int], *, sdxl_clip_l_skip: bool = False
+) -> list[list[int]]:
+    """Which of `values` the table says give identical images, in groups: all of them where it says "no effect",
+    those it says are alike (1 and 2), and every other value on its own."""
+    effects = {
+        value: getattr(find_notice(host, family, value, sdxl_clip_l_skip=sdxl_clip_l_skip), "effect", None)
+        for value in values
+    }
+    if all(effect is Effect.NONE for effect in effects.values()):
+        return [list(values)]
+    alike = [value for value, effect in effects.items() if effect is Effect.ONE_IS_TWO]
+    groups = [[value] for value in values if value not in alike]
+    return sorted([alike, *groups] if alike else groups)

@@ -16,12 +16,19 @@ from ..models.model_aware import ModelAware
 from ..rules.values import ALL_VALUES, SETTING_KEY, ClipSkipError, parse_clip_skip
 
 STATUS_PATH = "/clip-skip/v1/status"
-UNKNOWN_STATUS: dict[str, object] = {"host": None, "global": None, "auto": None, "checkpoint": None, "notices": {}}
+UNKNOWN_STATUS: dict[str, object] = {
+    "host": None,
+    "family": None,
+    "global": None,
+    "auto": None,
+    "checkpoint": None,
+    "notices": {},
+}
 
 
 def status(host: Host, model: ModelAware, checkpoint_title: str | None = None) -> dict[str, object]:
     """The global value, Auto's value and source for the checkpoint (the selected one without a title),
-    and the loaded model's notice per value."""
+    and the loaded model's family and notice per value."""
     try:
         global_value: int | None = parse_clip_skip(host.clip_skip_in_effect(), source=SETTING_KEY)
     except ClipSkipError:
@@ -30,6 +37,7 @@ def status(host: Host, model: ModelAware, checkpoint_title: str | None = None) -
     auto = model.auto_for(checkpoint)
     return {
         "host": host.name,
+        "family": host.model_family().value,
         "global": global_value,
         "auto": auto and {"value": auto.value, "source": auto.source.value, "text": auto.reason},
         "checkpoint": checkpoint and checkpoint.name,
