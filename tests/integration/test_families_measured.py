@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime
 import json
 import subprocess
+import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -27,6 +28,7 @@ from .webui_server import REPOSITORY, WebUIConfig, WebUIServer, family_checkpoin
 VALUES = (1, 2, 3, 4)
 FAMILIES = ("SD1", "SD2", "SDXL")
 CLIP_L_SKIP = "sdxl_clip_l_skip"
+SETTING = "CLIP_stop_at_last_layers"
 STATUS = "/clip-skip/v1/status"
 
 
@@ -56,8 +58,6 @@ def host_commit(directory: Path) -> str:
 
 
 def measure(server: WebUIServer, family: str, clip_l_skip: bool) -> Measurement:
-    import time
-
     began = time.monotonic()
     if clip_l_skip:
         assert server.post("/sdapi/v1/options", {CLIP_L_SKIP: True}).status == 200
@@ -75,23 +75,25 @@ def measure(server: WebUIServer, family: str, clip_l_skip: bool) -> Measurement:
 
 
 @pytest.fixture(scope="module")
-def measured(request, webui_config: WebUIConfig, untouched_checkout) -> dict:
-    """One WebUI per family, one after the other (an SDXL model in fp32 needs about 14 GB)."""
-    host, measurements = None, []
+def measured(request, webui: WebUIServer, webui_config: WebUIConfig, untouched_checkout) -> dict:
+    """SD1 on the suite's own WebUI; one more WebUI per other family, one after the other (an SDXL model in fp32
+    needs about 14 GB)."""
+    host, measurements = webui.get(STATUS).body["host"], []
     for family in FAMILIES:
-        server = WebUIServer(
-            webui_config, family_checkpoint(webui_config, family), settings={"CLIP_stop_at_last_layers": 1}
-        )
-        request.addfinalizer(server.stop)
-        server.start()
+        if family == "SD1":
+            server = webui
+        else:
+            server = WebUIServer(webui_config, family_checkpoint(webui_config, family), settings={SETTING: 1})
+            request.addfinalizer(server.stop)
+            server.start()
         try:
-            host = server.get(STATUS).body["host"]
             has_clip_l_skip = CLIP_L_SKIP in server.get("/sdapi/v1/options").body
             for clip_l_skip in (False, True) if family == "SDXL" and has_clip_l_skip else (False,):
                 measurements.append(measure(server, family, clip_l_skip))
             assert server.global_clip_skip() == 1
         finally:
-            server.stop()
+            if server is not webui:
+                server.stop()
     result = {
         "host": host,
         "commit": host_commit(webui_config.directory),
