@@ -20,8 +20,11 @@ from .webui_server import REPOSITORY, WebUIServer
 
 SCRIPT = Path(__file__).parent / "browser" / "check_page.mjs"
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-# The global slider in the Quicksettings bar, as a user who changes it often would have it.
-QUICKSETTINGS = {"quicksettings_list": ["sd_model_checkpoint", "CLIP_stop_at_last_layers"]}
+# The global slider in the Quicksettings bar, as a user who changes it often would have it. Saved defaults are
+# keyed by the checkpoint's hash, and ersatzForge hashes none unless its "Use SHA256 to hash checkpoints" is on
+# (ersatzForge fca12a2 modules/hashes.py:sha256, shared_options.py use_real_SHA256, off by default): there
+# Save answers "Not saved: This checkpoint has no hash". Other hosts hash on demand and ignore the key.
+SETTINGS = {"quicksettings_list": ["sd_model_checkpoint", "CLIP_stop_at_last_layers"], "use_real_SHA256": True}
 
 
 def _missing() -> str | None:
@@ -38,7 +41,7 @@ def _missing() -> str | None:
 def browser_webui(request, webui_config, checkpoint, metadata_checkpoint, untouched_checkout):
     if reason := _missing():
         pytest.skip(f"browser test: {reason}")
-    server = WebUIServer(webui_config, checkpoint, settings=QUICKSETTINGS)
+    server = WebUIServer(webui_config, checkpoint, settings=SETTINGS)
     request.addfinalizer(server.stop)
     return server.start()
 

@@ -131,7 +131,11 @@ async function saveDefault(page) {
     await headerIs(page, 'txt2img', '2 (auto · from model metadata (ss_clip_skip))');
     await setNumber(page.locator(`${accordion('txt2img')}_value input[type=number]`), 3);
     await page.locator(`${accordion('txt2img')}_save`).click();
-    await page.locator(`${accordion('txt2img')}_model_status`).filter({hasText: 'Saved Clip skip 3'}).first().waitFor({timeout: TIMEOUT});
+    const status = page.locator(`${accordion('txt2img')}_model_status`);
+    await status.filter({hasText: 'Saved Clip skip 3'}).first().waitFor({timeout: TIMEOUT}).catch(async () => {
+        const actual = await status.first().textContent().catch(() => '(no status line)');
+        assert.fail(`Save: expected "Saved Clip skip 3 …", got "${String(actual ?? "").trim()}"`);
+    });
     await headerIs(page, 'txt2img', `3 (auto · saved for ${metadataCheckpoint})`);
 }
 
