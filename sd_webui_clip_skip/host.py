@@ -130,6 +130,10 @@ class Host(Protocol):
         """The checkpoint `title` names, else the one the next generation uses."""
         ...
 
+    def unhashed_reason(self) -> str:
+        """Why a checkpoint that `checkpoint(hashed=True)` returned has no hash, for the user."""
+        ...
+
     def model_family(self) -> ModelFamily:
         """The family of the loaded model."""
         ...

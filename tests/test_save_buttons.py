@@ -76,6 +76,20 @@ def test_without_a_hash_nothing_is_saved(make_webui, tmp_path):
     assert not (tmp_path / DEFAULTS_FILE).exists()
 
 
+def test_ersatzforge_without_its_sha256_setting_names_the_setting(make_webui):
+    """ersatzForge hashes no checkpoint while "Use SHA256 to hash checkpoints" is off, its default
+    (ersatzForge fca12a2 modules/hashes.py:sha256, use_real_SHA256); there is no --no-hashing to blame."""
+    webui = make_webui(config={"use_real_SHA256": False}, checkpoints=[Checkpoint("animeModelV3", hashed=False)])
+    assert webui.loaded_checkpoint.shorthash is None
+    setting = '(turn on Settings › System › "Use SHA256 to hash checkpoints")'
+    saved = click(webui, "clip_skip_save", 3)
+    assert saved == f"Not saved: This checkpoint has no hash {setting}, so no default can be saved."
+    assert click(webui, "clip_skip_clear").startswith(f"Not changed: This checkpoint has no hash {setting}")
+    assert not (Path(webui.data_path) / DEFAULTS_FILE).exists()
+    webui.opts.data["use_real_SHA256"] = True
+    assert click(webui, "clip_skip_save", 3).startswith("Saved Clip skip 3 for animeModelV3")
+
+
 def test_a_checkpoint_hashed_only_now_is_hashed_by_save(make_webui):
     """Forge selects a checkpoint without loading it, so it may not have a hash yet."""
     webui = make_webui(flavor="forge", checkpoints=[Checkpoint("first"), Checkpoint("other", hashed=False)])

@@ -158,6 +158,15 @@ class A1111Host:
             info.calculate_shorthash()  # cached by the host in cache.json
         return checkpoint_ref(info)
 
+    def unhashed_reason(self) -> str:
+        """--no-hashing, or ersatzForge's "Use SHA256 to hash checkpoints", off by default: without it its
+        hashes.sha256 returns None (ersatzForge fca12a2 modules/hashes.py:sha256, shared_options.py)."""
+        from modules import shared
+
+        if not getattr(shared.cmd_opts, "no_hashing", False) and getattr(shared.opts, "use_real_SHA256", None) is False:
+            return 'turn on Settings › System › "Use SHA256 to hash checkpoints"'
+        return "is --no-hashing on?"
+
     def model_family(self) -> ModelFamily:
         return model_family(_loaded_model())
 

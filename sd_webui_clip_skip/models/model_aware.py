@@ -53,6 +53,8 @@ class ModelAware:
         checkpoint = self.host.checkpoint(hashed=True)
         if checkpoint is None:
             return "No checkpoint is selected, so nothing was saved."
+        if not checkpoint.hash:
+            return f"Not saved: {self._unhashed()}"
         try:
             saved = self.defaults.save(checkpoint.hash, checkpoint.name, value)
         except ModelDefaultsError as error:
@@ -63,6 +65,8 @@ class ModelAware:
         checkpoint = self.host.checkpoint(hashed=True)
         if checkpoint is None:
             return "No checkpoint is selected."
+        if not checkpoint.hash:
+            return f"Not changed: {self._unhashed()}"
         try:
             cleared = self.defaults.clear(checkpoint.hash)
         except ModelDefaultsError as error:
@@ -70,3 +74,6 @@ class ModelAware:
         if not cleared:
             return f"No Clip skip was saved for {checkpoint.name}."
         return f"Forgot the Clip skip saved for {checkpoint.name}."
+
+    def _unhashed(self) -> str:
+        return f"This checkpoint has no hash ({self.host.unhashed_reason()}), so no default can be saved."

@@ -245,7 +245,9 @@ class SdModels:
         cached = self.sha256_from_cache(filename, title)
         if cached is not None:
             return cached
-        if self.webui.opts.cmd_opts.no_hashing:
+        opts = self.webui.opts
+        # ersatzForge fca12a2 hashes.py:sha256 also needs its setting use_real_SHA256 on; other hosts have none.
+        if opts.cmd_opts.no_hashing or getattr(opts, "use_real_SHA256", True) is False:
             return None
         self.hash_cache[title] = {"mtime": os.path.getmtime(filename), "sha256": _file_sha256(filename)}
         return self.hash_cache[title]["sha256"]
