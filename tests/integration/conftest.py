@@ -39,6 +39,13 @@ def metadata_checkpoint(webui_config) -> Path:
 
 
 @pytest.fixture(scope="session")
+def family_checkpoint(webui_config):
+    """`family_checkpoint("sd2")`: the cached random checkpoint of a family (sd15, sd2, sd2-v, sdxl), made on
+    first use."""
+    return lambda family: random_checkpoint(webui_config, family=family)
+
+
+@pytest.fixture(scope="session")
 def untouched_checkout(webui_config):
     """Fails the run if starting the WebUI changed anything git tracks or would add in the checkout."""
     before = checkout_status(webui_config.directory)

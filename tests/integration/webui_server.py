@@ -69,16 +69,34 @@ def checkpoint_cache() -> Path:
     return Path(root) / EXTENSION_NAME
 
 
-def random_checkpoint(config: WebUIConfig, clip_skip: int | None = None) -> Path:
-    """The random-weight SD1.5 file, made once with the WebUI's own torch and cached outside the repo.
+CHECKPOINT_TOOLS = {
+    # family: the tool in tools/ that writes it, and its options
+    "sd15": ("make_random_sd15.py", ()),
+    "sd2": ("make_random_sd2.py", ("--prediction", "epsilon")),
+    "sd2-v": ("make_random_sd2.py", ("--prediction", "v")),
+    "sdxl": ("make_random_sdxl.py", ()),
+}
+"""SD1.5 (2.1 GB), SD2 512 epsilon and SD2 768 v-prediction (2.6 GB each), SDXL base (6.9 GB); all fp16."""
+OFFLINE_SDXL_SETTINGS = {"live_previews_enable": False}
+"""WebUIServer settings for SDXL on A1111 1.10 offline: with live previews on and the default *Approx NN*
+preview, a generation first downloads VAE-approx/vaeapprox-sdxl.pt (modules/sd_vae_approx.py:model), and
+fails without a network; the SD1 approximation ships in the checkout."""
+
+
+def random_checkpoint(config: WebUIConfig, clip_skip: int | None = None, family: str = "sd15") -> Path:
+    """A random-weight checkpoint of `family` (see CHECKPOINT_TOOLS), made once with the WebUI's own torch
+    and cached outside the repo. Writing one takes about a minute and about 1 GB of memory.
 
     With `clip_skip`, the same weights with `ss_clip_skip` in the metadata, as kohya sd-scripts writes it.
+    A1111 1.10 on a CPU with --no-half cannot load an SD2 file as its first model (make_random_sd2.py says
+    why): start the server on the SD1.5 file and switch `sd_model_checkpoint` to it, as --ckpt-dir lists it.
     """
+    tool, options = CHECKPOINT_TOOLS[family]
     suffix = f"-ss-clip-skip-{clip_skip}" if clip_skip else ""
-    path = checkpoint_cache() / f"random-sd15-seed{CHECKPOINT_SEED}{suffix}.safetensors"
+    path = checkpoint_cache() / f"random-{family}-seed{CHECKPOINT_SEED}{suffix}.safetensors"
     if not path.exists():
-        tool = REPOSITORY / "tools" / "make_random_sd15.py"
-        command = [str(config.python), str(tool), str(path), "--seed", str(CHECKPOINT_SEED)]
+        command = [str(config.python), str(REPOSITORY / "tools" / tool), str(path), "--seed", str(CHECKPOINT_SEED)]
+        command += options
         if clip_skip:
             command += ["--metadata", f"ss_clip_skip={clip_skip}"]
         subprocess.run(command, check=True)
