@@ -1,7 +1,8 @@
 """What Clip skip does per model family on this WebUI, measured in pixels, and the notices checked against it.
 
-For each family the suite can make a random-weight checkpoint of (tools/make_random_*.py), one WebUI loads it and
-makes the same small image at Clip skip 1, 2, 3 and 4 with the accordion on; where the host has *Clip skip SDXL*
+For each family the suite can make a random-weight checkpoint of (tools/make_random_*.py), one WebUI loads it (started
+on SD1 and switched: A1111 1.10 cannot load SD2 as its first model on a CPU, see make_random_sd2.py) and makes the
+same small image at Clip skip 1, 2, 3 and 4 with the accordion on; where the host has *Clip skip SDXL*
 (`sdxl_clip_l_skip`), SDXL is measured with it off and on. Which values gave identical pixels is written to
 benchmarks/results/families-<host>-<commit>.json, which tools/family_table.py turns into the README's measured table,
 and every notice the extension shows for that host and family must predict exactly those groups
@@ -23,10 +24,11 @@ from sd_webui_clip_skip.host import HostKind, ModelFamily
 from sd_webui_clip_skip.models.families import predicted_groups
 
 from .bodies import TXT2IMG, generation
-from .webui_server import REPOSITORY, WebUIConfig, WebUIServer, family_checkpoint, pixels
+from .webui_server import OFFLINE_SDXL_SETTINGS, REPOSITORY, WebUIConfig, WebUIServer, pixels, random_checkpoint
 
 VALUES = (1, 2, 3, 4)
-FAMILIES = ("SD1", "SD2", "SDXL")
+FAMILIES = {"SD1": "sd15", "SD2": "sd2", "SDXL": "sdxl"}
+"""The family's name as the extension says it, and as random_checkpoint makes it."""
 CLIP_L_SKIP = "sdxl_clip_l_skip"
 SETTING = "CLIP_stop_at_last_layers"
 STATUS = "/clip-skip/v1/status"
@@ -75,25 +77,23 @@ def measure(server: WebUIServer, family: str, clip_l_skip: bool) -> Measurement:
 
 
 @pytest.fixture(scope="module")
-def measured(request, webui: WebUIServer, webui_config: WebUIConfig, untouched_checkout) -> dict:
-    """SD1 on the suite's own WebUI; one more WebUI per other family, one after the other (an SDXL model in fp32
-    needs about 14 GB)."""
-    host, measurements = webui.get(STATUS).body["host"], []
-    for family in FAMILIES:
-        if family == "SD1":
-            server = webui
-        else:
-            server = WebUIServer(webui_config, family_checkpoint(webui_config, family), settings={SETTING: 1})
-            request.addfinalizer(server.stop)
-            server.start()
-        try:
-            has_clip_l_skip = CLIP_L_SKIP in server.get("/sdapi/v1/options").body
+def measured(request, webui_config: WebUIConfig, untouched_checkout) -> dict:
+    """One more WebUI, switched from family to family (an SDXL model in fp32 needs about 15 GB)."""
+    files = {family: random_checkpoint(webui_config, family=made) for family, made in FAMILIES.items()}
+    server = WebUIServer(webui_config, files["SD1"], settings={SETTING: 1, **OFFLINE_SDXL_SETTINGS})
+    request.addfinalizer(server.stop)
+    server.start()
+    host, measurements = server.get(STATUS).body["host"], []
+    has_clip_l_skip = CLIP_L_SKIP in server.get("/sdapi/v1/options").body
+    try:
+        for family, path in files.items():
+            selected = server.post("/sdapi/v1/options", {"sd_model_checkpoint": path.name})
+            assert selected.status == 200, selected.body
             for clip_l_skip in (False, True) if family == "SDXL" and has_clip_l_skip else (False,):
                 measurements.append(measure(server, family, clip_l_skip))
             assert server.global_clip_skip() == 1
-        finally:
-            if server is not webui:
-                server.stop()
+    finally:
+        server.stop()
     result = {
         "host": host,
         "commit": host_commit(webui_config.directory),

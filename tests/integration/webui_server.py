@@ -103,20 +103,6 @@ def random_checkpoint(config: WebUIConfig, clip_skip: int | None = None, family:
     return path
 
 
-FAMILY_TOOLS = {"SD2": "make_random_sd2.py", "SDXL": "make_random_sdxl.py"}
-
-
-def family_checkpoint(config: WebUIConfig, family: str) -> Path:
-    """A random-weight checkpoint of `family` (SD1, SD2 or SDXL), made once with the WebUI's torch and cached."""
-    if family == "SD1":
-        return random_checkpoint(config)
-    path = checkpoint_cache() / f"random-{family.lower()}-seed{CHECKPOINT_SEED}.safetensors"
-    if not path.exists():
-        tool = REPOSITORY / "tools" / FAMILY_TOOLS[family]
-        subprocess.run([str(config.python), str(tool), str(path), "--seed", str(CHECKPOINT_SEED)], check=True)
-    return path
-
-
 def checkout_status(directory: Path) -> str | None:
     """`git status` of the WebUI checkout, or None when it is not a git checkout."""
     try:
