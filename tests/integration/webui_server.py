@@ -155,6 +155,8 @@ class WebUIServer:
     """Written into config.json, beside the checkpoint's name, before the first start; None: nothing else in it."""
     args: tuple[str, ...] = ()
     """More launch flags for this server, after the configured ones (e.g. --api-auth)."""
+    python_path: tuple[Path, ...] = ()
+    """Folders put in front of the server's PYTHONPATH: other extensions' packages, kept out of the WebUI's venv."""
     port: int = field(default_factory=free_port)
     process: subprocess.Popen | None = None
     data_dir: Path | None = None
@@ -202,6 +204,9 @@ class WebUIServer:
         ]
         environment = {**os.environ, "PYTHONUNBUFFERED": "1", "GRADIO_ANALYTICS_ENABLED": "False"}
         environment.pop("COMMANDLINE_ARGS", None)  # launch.py would append the user's usual flags
+        if self.python_path:
+            inherited = [environment["PYTHONPATH"]] if environment.get("PYTHONPATH") else []
+            environment["PYTHONPATH"] = os.pathsep.join([*map(str, self.python_path), *inherited])
         began = time.monotonic()
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(
