@@ -4,7 +4,7 @@ ersatzForge @ fca12a2 and Forge Neo (branch neo; read, not run)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 
 
@@ -56,22 +56,23 @@ class HostProfile:
     """reForge's Dynamic clip skip settings, read by processing.py:StableDiffusionProcessing.setup_conds."""
 
 
+FORGE = HostProfile(
+    "forge",
+    "Forge",
+    forge_version="2.0.1v1.10.1",
+    forge_main_entry=True,
+    accordion_factory=True,
+    int_clip_skip=True,
+    skips_unchanged_overrides=True,
+    selection_saves=True,
+    engine_clip_skip=EngineClipSkip.BEFORE_EACH_ENCODE,
+    models="forge",
+)
 PROFILES: dict[str, HostProfile] = {
     profile.name: profile
     for profile in (
         HostProfile("a1111", "AUTOMATIC1111", forge_version=None),
-        HostProfile(
-            "forge",
-            "Forge",
-            forge_version="2.0.1v1.10.1",
-            forge_main_entry=True,
-            accordion_factory=True,
-            int_clip_skip=True,
-            skips_unchanged_overrides=True,
-            selection_saves=True,
-            engine_clip_skip=EngineClipSkip.BEFORE_EACH_ENCODE,
-            models="forge",
-        ),
+        FORGE,
         # reForge keeps A1111's processing and model classes, with its own setup_conds.
         HostProfile("reforge", "reForge", forge_version="1.0.0v2-v1.10.1RC", dynamic_clip_skip=True),
         HostProfile(
@@ -82,29 +83,27 @@ PROFILES: dict[str, HostProfile] = {
             xyz_title="X/Y/Z Plot",
             xyz_axis_writes_global=True,
         ),
-        HostProfile(
-            "ersatzforge",
-            "ersatzForge",
+        # ersatzForge is Forge's code base with the engine told its Clip skip once per pass, and more engines.
+        replace(
+            FORGE,
+            name="ersatzforge",
+            extension_calls_it="ersatzForge",
             forge_version="f2.ersatz",
-            forge_main_entry=True,
-            accordion_factory=True,
-            int_clip_skip=True,
-            skips_unchanged_overrides=True,
-            selection_saves=True,
             engine_clip_skip=EngineClipSkip.AT_SETUP,
             models="ersatzforge",
         ),
         # Forge Neo, read at the engine and processing commits models/families.py cites: Forge's per-encode
         # set_clip_skip (processing.py @2bec129a:get_conds_with_caching), default 2 (shared_options.py). Its plot is
         # assumed to be Classic's, the branch it grew from: no Neo copy of lib_xyz could be attributed by commit.
-        HostProfile(
-            "neo",
-            "Forge Neo",
+        replace(
+            FORGE,
+            name="neo",
+            extension_calls_it="Forge Neo",
             forge_version="neo",
-            int_clip_skip=True,
-            skips_unchanged_overrides=True,
+            forge_main_entry=False,
+            accordion_factory=False,
+            selection_saves=False,
             clip_skip_default=2,
-            engine_clip_skip=EngineClipSkip.BEFORE_EACH_ENCODE,
             models="neo",
             xyz_title="X/Y/Z Plot",
             xyz_axis_writes_global=True,
