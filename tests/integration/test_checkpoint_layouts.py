@@ -23,8 +23,9 @@ def layouts(webui_config) -> dict[str, dict]:
     if not all((repositories / name).is_dir() for name in ("stable-diffusion-stability-ai", "generative-models")):
         pytest.skip(f"{webui_config.directory} has no LDM and SGM in repositories/ (not an A1111 checkout)")
     if (webui_config.directory / "modules_forge").is_dir():
-        # reForge and Classic keep LDM and SGM beside their own loaders, with other library versions (reForge
-        # 3b56b268: two of the four layouts differed in buffers); whether they load the files is what
+        # reForge and Classic keep LDM and SGM beside their own loaders, with newer libraries: reForge 3b56b268's
+        # transformers 4.48.1 registers CLIP's position_ids as a non-persistent buffer, so its SD1 and SDXL
+        # references lack the key the released files (and the tools) hold. Whether they load the files is what
         # test_families_measured.py checks there.
         pytest.skip(f"{webui_config.directory} is a Forge derivative: the reference layouts are A1111's")
     result = subprocess.run(
