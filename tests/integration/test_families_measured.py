@@ -1,12 +1,12 @@
 """What Clip skip does per model family on this WebUI, measured in pixels, and the notices checked against it.
 
-For each family the suite can make a random-weight checkpoint of (tools/make_random_*.py), one WebUI loads it
-(started on SD1 and switched by the requests: A1111 1.10 cannot load SD2 as its first model on a CPU, see
-make_random_sd2.py) and makes the same small image at Clip skip 1, 2, 3 and 4 with the accordion on; where the
-host has *Clip skip SDXL* (`sdxl_clip_l_skip`), SDXL is measured with it off and on. Which values gave identical
-pixels is written to benchmarks/results/families-<host>-<commit>.json, which tools/family_table.py turns into the
-README's measured table, and every notice the extension shows for that host and family must predict exactly
-those groups (models/families.py:predicted_groups).
+For each family the suite can make a random-weight checkpoint of (tools/make_random_*.py), one WebUI loads it (started
+on SD1 and switched: A1111 1.10 cannot load SD2 as its first model on a CPU, see make_random_sd2.py) and makes the
+same small image at Clip skip 1, 2, 3 and 4 with the accordion on; where the host has *Clip skip SDXL*
+(`sdxl_clip_l_skip`), SDXL is measured with it off and on. Which values gave identical pixels is written to
+benchmarks/results/families-<host>-<commit>.json, which tools/family_table.py turns into the README's measured table,
+and every notice the extension shows for that host and family must predict exactly those groups
+(models/families.py:predicted_groups).
 """
 
 from __future__ import annotations
@@ -59,19 +59,13 @@ def host_commit(directory: Path) -> str:
     return result.stdout.strip() or "unknown"
 
 
-def measure(server: WebUIServer, family: str, checkpoint: Path, clip_l_skip: bool) -> Measurement:
-    """The checkpoint goes with each request as a job override that stays: every host loads it for the job
-    (A1111 82a973c0 processing.py:process_images); on reForge and Classic, POST /sdapi/v1/options left SD1 loaded."""
+def measure(server: WebUIServer, family: str, clip_l_skip: bool) -> Measurement:
     began = time.monotonic()
     if clip_l_skip:
         assert server.post("/sdapi/v1/options", {CLIP_L_SKIP: True}).status == 200
     images = {}
-    load = {
-        "override_settings": {"sd_model_checkpoint": checkpoint.name},
-        "override_settings_restore_afterwards": False,
-    }
     for value in VALUES:
-        response = server.post(TXT2IMG, generation([True, value], **load))
+        response = server.post(TXT2IMG, generation([True, value]))
         assert response.status == 200, response.body
         images[value] = pixels(response.images[0])
     status = server.get(STATUS).body
@@ -93,8 +87,10 @@ def measured(request, webui_config: WebUIConfig, untouched_checkout) -> dict:
     has_clip_l_skip = CLIP_L_SKIP in server.get("/sdapi/v1/options").body
     try:
         for family, path in files.items():
+            selected = server.post("/sdapi/v1/options", {"sd_model_checkpoint": path.name})
+            assert selected.status == 200, selected.body
             for clip_l_skip in (False, True) if family == "SDXL" and has_clip_l_skip else (False,):
-                measurements.append(measure(server, family, path, clip_l_skip))
+                measurements.append(measure(server, family, clip_l_skip))
             assert server.global_clip_skip() == 1
     finally:
         server.stop()
