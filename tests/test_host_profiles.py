@@ -60,10 +60,8 @@ def test_classics_own_axis_would_write_the_global_setting_and_ours_does_not(make
     webui = make_webui(flavor="classic", config={CLIP_KEY: 1})
     grid, saves = sweep_with_saves(webui, lambda: webui.xyz_plot((True, 5), x=("Clip skip", "2,3")))
     assert [cell.images[0][3] for cell in grid.cells.values()] == [layer(2), layer(3)]
-    assert ["Clip skip: 2" in grid.cells[(2, 0)].infotexts[0], "Clip skip: 3" in grid.cells[(3, 0)].infotexts[0]] == [
-        True,
-        True,
-    ]
+    assert "Clip skip: 2" in grid.cells[(2, 0)].infotexts[0]
+    assert "Clip skip: 3" in grid.cells[(3, 0)].infotexts[0]
     assert "Script: X/Y/Z Plot" in grid.infotext
     assert set(saves) == {1}
     assert webui.global_clip_skip == 1
