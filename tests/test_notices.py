@@ -69,12 +69,6 @@ def test_a_notice_is_shown_under_the_image_and_logged_once(make_webui, caplog, f
             "Forge Neo treats Clip skip 1 and 2 alike on SDXL: both are the model's default; 3 and up skip further.",
         ),
         ("forge", "Chroma", f"Clip skip has no effect on Chroma models in Forge.{INFOTEXT}"),
-        (
-            "classic",
-            "SD2",
-            "Clip skip has no effect on SD2 models in Forge Classic. It encodes SD2 at its fixed penultimate layer."
-            + INFOTEXT,
-        ),
     ],
 )
 def test_the_engines_of_each_forge_derivative_are_named_in_their_notice(make_webui, flavor, family, notice):
@@ -83,6 +77,28 @@ def test_the_engines_of_each_forge_derivative_are_named_in_their_notice(make_web
     assert processed.comments == f"{notice}\n"
     assert "Clip skip: 2" in processed.infotexts[0]  # the value chosen stays recorded, to reproduce elsewhere
     assert webui.global_clip_skip == 1
+
+
+@pytest.mark.parametrize(
+    ("flavor", "notice"),
+    [
+        (
+            "reforge",
+            "reForge treats Clip skip 1 and 2 alike on SD2: both are the model's default; 3 and up skip further.",
+        ),
+        (
+            "classic",
+            "Clip skip has no effect on SD2 models in Forge Classic. It encodes SD2 at its fixed penultimate layer."
+            + INFOTEXT,
+        ),
+    ],
+)
+def test_an_sd2_model_is_known_by_its_encoder_where_the_host_flags_it_sd1(make_webui, flavor, notice):
+    """reForge and Classic set is_sd1 on an SD2 model (fakewebui/models.py:_FORGE_LOADER_SD2); a real reForge and
+    Classic were seen doing so when the family measurement switched to SD2."""
+    webui, processed = generate(make_webui, flavor, "SD2", (True, 2))
+    assert webui.shared.sd_model.is_sd1
+    assert processed.comments == f"{notice}\n"
 
 
 @pytest.mark.parametrize(

@@ -56,11 +56,20 @@ def model_family(model: object) -> ModelFamily:
         if embedders is not None and "FrozenCLIPEmbedder" not in names:
             return ModelFamily.SDXL_REFINER
         return ModelFamily.SDXL
-    if getattr(model, "is_sd2", False):
+    if getattr(model, "is_sd2", False) or _text_encoder_name(model) == "FrozenOpenCLIPEmbedder":
+        # reForge and Classic wrap SD2's encoder before they test it for `.model`, so their SD2 models say is_sd1
+        # (reForge 3b56b268, Classic 1f95d717 modules_forge/forge_loader.py:load_model_for_a1111).
         return ModelFamily.SD2
     if getattr(model, "is_sd1", False):
         return ModelFamily.SD1
     return ModelFamily.UNKNOWN
+
+
+def _text_encoder_name(model: object) -> str:
+    """The class of an SD1/SD2 model's text encoder, under the host's wrapper (`.wrapped`, A1111 82a973c0
+    sd_hijack_clip.py:FrozenCLIPEmbedderWithCustomWordsBase.__init__; reForge and Classic forge_clip.py)."""
+    encoder = getattr(model, "cond_stage_model", None)
+    return type(getattr(encoder, "wrapped", encoder)).__name__
 
 
 def checkpoint_ref(info: Any) -> CheckpointRef | None:

@@ -11,6 +11,7 @@ import struct
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
+from typing import NamedTuple
 
 
 def write_safetensors(path, metadata=None, payload=b"\0\0\0\0"):
@@ -97,11 +98,22 @@ def model_hash(filename):
 # SDXL's text encoders for as long as the model is loaded (sd_hijack.py:StableDiffusionModelHijack.hijack, called
 # from sd_models.py:load_model and reload_model_weights), keeping the original as `.wrapped`
 # (sd_hijack_clip.py:FrozenCLIPEmbedderWithCustomWordsBase.__init__).
+class Row(NamedTuple):
+    engine: str
+    flag: str | None
+    embedders: list | None = None
+    """SDXL's conditioner: class names, or (wrapper, wrapped) pairs."""
+    encoder: tuple[str, str] | None = None
+    """cond_stage_model as (wrapper, wrapped)."""
+
+
 _SDXL_TIMESTEPS = ["ConcatTimestepEmbedderND"] * 3
 A1111_MODELS = {
-    "SD1": ("LatentDiffusion", "is_sd1", None),
-    "SD2": ("LatentDiffusion", "is_sd2", None),
-    "SDXL": (
+    "SD1": Row("LatentDiffusion", "is_sd1", encoder=("FrozenCLIPEmbedderWithCustomWords", "FrozenCLIPEmbedder")),
+    "SD2": Row(
+        "LatentDiffusion", "is_sd2", encoder=("FrozenOpenCLIPEmbedderWithCustomWords", "FrozenOpenCLIPEmbedder")
+    ),
+    "SDXL": Row(
         "DiffusionEngine",
         "is_sdxl",
         [
@@ -111,31 +123,36 @@ A1111_MODELS = {
         ],
     ),
     # sd_xl_refiner.yaml:40-70: CLIP-G only
-    "SDXL refiner": (
+    "SDXL refiner": Row(
         "DiffusionEngine",
         "is_sdxl",
         [("FrozenOpenCLIPEmbedder2WithCustomWords", "FrozenOpenCLIPEmbedder2"), *_SDXL_TIMESTEPS],
     ),
-    "SD3": ("SD3Inferencer", "is_sd3", None),  # modules/models/sd3/sd3_model.py:SD3Inferencer
+    "SD3": Row("SD3Inferencer", "is_sd3"),  # modules/models/sd3/sd3_model.py:SD3Inferencer
 }
+# reForge 3b56b268 and Classic 1f95d717 (modules_forge/forge_loader.py:load_model_for_a1111) wrap SD2's encoder in
+# forge_clip.CLIP_SD_21_H before they set the flags, and `is_sd2 = ... hasattr(sd_model.cond_stage_model, "model")`
+# is then false: an SD2 model says is_sd1.
+_FORGE_LOADER_SD2 = Row("LatentDiffusion", "is_sd1", encoder=("CLIP_SD_21_H", "FrozenOpenCLIPEmbedder"))
+REFORGE_MODELS = {**A1111_MODELS, "SD2": _FORGE_LOADER_SD2}
 # Forge: one engine class per family (backend/diffusion_engine/*.py);
 # base.py:ForgeDiffusionEngine.fix_for_webui_backward_compatibility clears the flags, then the __init__ of
 # sd15.py:StableDiffusion, sd20.py:StableDiffusion2, sdxl.py:StableDiffusionXL/StableDiffusionXLRefiner and
 # sd35.py:StableDiffusion3 set their own; Flux and Chroma set none.
 FORGE_MODELS = {
-    "SD1": ("StableDiffusion", "is_sd1", None),
-    "SD2": ("StableDiffusion2", "is_sd2", None),
-    "SDXL": ("StableDiffusionXL", "is_sdxl", None),
-    "SDXL refiner": ("StableDiffusionXLRefiner", "is_sdxl", None),
-    "SD3": ("StableDiffusion3", "is_sd3", None),
-    "Flux": ("Flux", None, None),
-    "Chroma": ("Chroma", None, None),
+    "SD1": Row("StableDiffusion", "is_sd1"),
+    "SD2": Row("StableDiffusion2", "is_sd2"),
+    "SDXL": Row("StableDiffusionXL", "is_sdxl"),
+    "SDXL refiner": Row("StableDiffusionXLRefiner", "is_sdxl"),
+    "SD3": Row("StableDiffusion3", "is_sd3"),
+    "Flux": Row("Flux", None),
+    "Chroma": Row("Chroma", None),
 }
 # ersatzForge fca12a2: Forge's engines and more (backend/loader.py); its Zimage and ERNIE are spelled so.
 ERSATZ_FORGE_MODELS = {
     **FORGE_MODELS,
     **{
-        family: (engine, None, None)
+        family: Row(engine, None)
         for family, engine in [
             ("Chroma", "ChromaDCT"),
             ("Cosmos Predict2", "Cosmos"),
@@ -152,9 +169,9 @@ ERSATZ_FORGE_MODELS = {
 # Forge Neo (backend/loader.py @0a4d9229): no SD2 and no SD3; Mugen is an SDXL engine with is_sdxl.
 NEO_MODELS = {
     **{family: FORGE_MODELS[family] for family in ("SD1", "SDXL", "SDXL refiner", "Flux", "Chroma")},
-    "Mugen": ("Mugen", "is_sdxl", None),
+    "Mugen": Row("Mugen", "is_sdxl"),
     **{
-        family: (engine, None, None)
+        family: Row(engine, None)
         for family, engine in [
             ("Flux.2 Klein", "Flux2"),
             ("Z-Image", "ZImage"),
@@ -169,9 +186,10 @@ NEO_MODELS = {
     },
 }
 # Classic 1f95d717: the ldm/sgm objects of A1111 (modules_forge/forge_loader.py:load_model_for_a1111), no SD3.
-CLASSIC_MODELS = {family: row for family, row in A1111_MODELS.items() if family != "SD3"}
+CLASSIC_MODELS = {family: row for family, row in REFORGE_MODELS.items() if family != "SD3"}
 MODEL_TABLES = {
     "a1111": A1111_MODELS,
+    "reforge": REFORGE_MODELS,
     "forge": FORGE_MODELS,
     "classic": CLASSIC_MODELS,
     "ersatzforge": ERSATZ_FORGE_MODELS,
@@ -184,19 +202,23 @@ def _instance(class_name, **attributes):
     return type(class_name, (SimpleNamespace,), {})(**attributes)
 
 
+def _wrapped(wrapper, wrapped):
+    return _instance(wrapper, wrapped=_instance(wrapped))
+
+
 def make_model(profile, info):
     table = MODEL_TABLES[profile.models]
     if info.family not in table:
         raise RuntimeError(f"{profile.name} cannot load a {info.family} model")
-    class_name, flag, embedders = table[info.family]
-    model = _instance(class_name, **{name: name == flag for name in FLAGS})
-    if embedders is not None:
+    row = table[info.family]
+    model = _instance(row.engine, **{name: name == row.flag for name in FLAGS})
+    if row.embedders is not None:
         model.conditioner = _instance(
             "GeneralConditioner",
-            embedders=[
-                _instance(e) if isinstance(e, str) else _instance(e[0], wrapped=_instance(e[1])) for e in embedders
-            ],
+            embedders=[_instance(e) if isinstance(e, str) else _wrapped(*e) for e in row.embedders],
         )
+    if row.encoder is not None:
+        model.cond_stage_model = _wrapped(*row.encoder)
     model.sd_checkpoint_info = info  # sd_models.py:load_model_weights
     model.sd_model_checkpoint = info.filename
     return model

@@ -74,7 +74,7 @@ PROFILES: dict[str, HostProfile] = {
         HostProfile("a1111", "AUTOMATIC1111", forge_version=None),
         FORGE,
         # reForge keeps A1111's processing and model classes, with its own setup_conds.
-        HostProfile("reforge", "reForge", forge_version="1.0.0v2-v1.10.1RC", dynamic_clip_skip=True),
+        HostProfile("reforge", "reForge", forge_version="1.0.0v2-v1.10.1RC", dynamic_clip_skip=True, models="reforge"),
         HostProfile(
             "classic",
             "Forge Classic",
