@@ -77,10 +77,11 @@ CHECKPOINT_TOOLS = {
     "sdxl": ("make_random_sdxl.py", ()),
 }
 """SD1.5 (2.1 GB), SD2 512 epsilon and SD2 768 v-prediction (2.6 GB each), SDXL base (6.9 GB); all fp16."""
-OFFLINE_SDXL_SETTINGS = {"live_previews_enable": False}
-"""WebUIServer settings for SDXL on A1111 1.10 offline: with live previews on and the default *Approx NN*
-preview, a generation first downloads VAE-approx/vaeapprox-sdxl.pt (modules/sd_vae_approx.py:model), and
-fails without a network; the SD1 approximation ships in the checkout."""
+OFFLINE_SDXL_SETTINGS = {"live_previews_enable": False, "show_progress_type": "Approx cheap"}
+"""WebUIServer settings for SDXL offline: with the default *Approx NN* preview, a generation first downloads
+VAE-approx/vaeapprox-sdxl.pt (modules/sd_vae_approx.py:model) and fails without a network; the SD1 approximation
+ships in the checkout. A1111 82a973c0 loads it only with live previews on, ersatzForge fca12a2 whenever the
+preview period is not 0 (processing.py:process_images_inner), so the preview method is changed as well."""
 
 
 def random_checkpoint(config: WebUIConfig, clip_skip: int | None = None, family: str = "sd15") -> Path:
