@@ -13,6 +13,7 @@
         'Clip skip value': 'Clip skip for this generation only, leaving the global setting as it is: 1 = all 12 CLIP layers (the default), 2 = skip the last layer (the usual anime setting), N = stop N−1 layers before the end',
         'Auto (per model)': 'Use the Clip skip saved for the selected checkpoint, else the one in its metadata, else the global setting',
         'Hires clip skip': 'Use a different Clip skip for the hires. fix pass',
+        'Exact value or schedule': 'A blend of two layers such as 1.5 (half layer 1, half layer 2), or a schedule over the sampling steps written like prompt editing: [2:1:0.5] is 2 until half the steps, then 1; 3:0.3, 2:0.6, 1 has three stages. Outranks the slider and Auto; leave empty to use the slider',
     };
 
     var STATUS_URL = './clip-skip/v1/status';
@@ -47,19 +48,27 @@
         return {global: parseClipSkip(json.global), auto: auto, notices: notices};
     }
 
+    /** A blend typed in the schedule box ("1.5") as the whole value whose notice applies, else null. */
+    function blendNoticeValue(text) {
+        var number = /^\s*\d+(\.\d)?\s*$/.test(text || '') ? Number(text) : NaN;
+        return number >= 1 && number <= 12 ? Math.floor(number + 0.5) : null;
+    }
+
     /** The value the next generation of a tab uses, as far as the page knows; null if unknown. */
     function effectiveValue(s) {
         if (!s.enabled) return s.global || null;
+        if (s.schedule) return blendNoticeValue(s.schedule);
         if (s.auto) return s.autoStatus ? s.autoStatus.value : null;
         return s.value || null;
     }
 
     /**
      * What follows the label "Clip skip" in the header.
-     * s: {enabled, value, auto (checkbox), global, autoStatus ({value, text} or null)}
+     * s: {enabled, value, auto (checkbox), schedule (the box's text), global, autoStatus ({value, text} or null)}
      */
     function headerText(s) {
         if (!s.enabled) return s.global ? s.global + ' (global)' : '';
+        if (s.schedule) return s.schedule + ' (this generation)'; // outranks the slider and Auto
         if (s.auto) {
             if (!s.autoStatus) return '(auto)';
             return s.autoStatus.value + ' (auto' + (s.autoStatus.text ? DOT + s.autoStatus.text : '') + ')';
@@ -169,12 +178,14 @@
             enabled: find('#' + accordion.id + '-checkbox input'), // InputAccordion's hidden checkbox
             value: find('#' + id + '_value input[type=number]'),
             auto: find('#' + id + '_auto input[type=checkbox]'),
+            schedule: find('#' + id + '_schedule textarea') || find('#' + id + '_schedule input'),
         };
         var modelStatus = find('#' + id + '_model_status');
         if (modelStatus && modelStatus.classList.contains('clip-skip-status-unreadable')) state.unreadable = true;
         if (modelStatus) new MutationObserver(requestStatus).observe(modelStatus, {childList: true, subtree: true, characterData: true});
         watch(controls.enabled, 'checked', render);
         watch(controls.value, 'value', render);
+        watch(controls.schedule, 'value', render);
         var autoWas = controls.auto && controls.auto.checked;
         watch(controls.auto, 'checked', function() {
             render();
@@ -195,6 +206,7 @@
                 enabled: !!(c.enabled && c.enabled.checked),
                 value: c.value && parseClipSkip(c.value.value),
                 auto: !!(c.auto && c.auto.checked),
+                schedule: c.schedule ? c.schedule.value.trim() : '',
                 global: global,
                 autoStatus: state.auto,
             };

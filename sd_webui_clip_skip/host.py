@@ -72,6 +72,11 @@ class Job(Protocol):
 
 
 AppStartedCallback = Callable[[Any, Any], None]
+EncodeAt = Callable[[int], Any]
+"""The host's own conditioning of the prompts at a whole Clip skip."""
+ConditioningHook = Callable[[EncodeAt, int, "int | None", bool], Any]
+"""Given `encode_at`, the steps, the hires steps (None in the first pass) and the old-timelines setting: the
+prompts' conditioning for the running job, or None to leave it to the host."""
 
 
 class Host(Protocol):
@@ -152,4 +157,12 @@ class Host(Protocol):
 
     def recompute_hires_conds(self, p: Any, clip_skip: int) -> None:
         """Encode the hires-fix prompts again with `clip_skip` in effect."""
+        ...
+
+    def hook_conditioning(self, hook: ConditioningHook) -> bool:
+        """Let `hook` make every prompt conditioning the host asks for; False where the host has no place for it."""
+        ...
+
+    def forget_cached_conds(self, p: Any) -> None:
+        """Empty the host's conditioning caches, which know the setting's whole value but not a blend."""
         ...

@@ -19,12 +19,12 @@ def body(scripts, **extra):
         (
             {"clip skip": {"args": [True, 13]}},
             "alwayson_scripts['clip skip'].args[1] (clip_skip, \"Clip skip value\")"
-            " must be an integer from 1 to 12, got 13",
+            " must be a number from 1 to 12 with at most one decimal, got 13",
         ),
         ({"Clip Skip": {"args": [True, None]}}, "alwayson_scripts['Clip Skip'].args[1]"),
-        ({"clip skip": {"args": [True, 2.5]}}, "got 2.5"),
+        ({"clip skip": {"args": [True, 2.55]}}, "got 2.55"),
         ({"clip skip": {"args": ["on", 2]}}, "args[0] (enabled, \"Clip skip\") must be true or false, got 'on'"),
-        ({"clip skip": {"args": [True, 2, False, False, 1, 3]}}, "expected at most 5 args"),
+        ({"clip skip": {"args": [True, 2, False, False, 1, "", 3]}}, "expected at most 6 args"),
         ({"clip skip": {"args": "true, 2"}}, ".args must be a list"),
         ({"clip skip": [True, 2]}, "must be an object"),
     ],
@@ -106,7 +106,7 @@ def test_a_refused_request_goes_to_the_refusal_route_with_its_reason_never_to_th
     assert scope["path"] == refused_at and scope["raw_path"] == refused_at.encode()
     route, reason = scope["clip_skip.refusal"]
     assert path.startswith(route) or path.rstrip("/").endswith(route.rstrip("/"))
-    assert "must be an integer from 1 to 12, got 0" in reason
+    assert "must be a number from 1 to 12 with at most one decimal, got 0" in reason
 
 
 @pytest.mark.parametrize("path", ["/sdapi/v1/txt2img", "/sdapi/v1/img2img", "/sdapi/v1/options"])
@@ -142,7 +142,10 @@ def test_http_bad_args_get_422_naming_the_field_and_no_image(http, webui):
         "/sdapi/v1/txt2img", json={"prompt": "a cat", "alwayson_scripts": {"clip skip": {"args": [True, 13]}}}
     )
     assert answer.status_code == 422
-    assert 'args[1] (clip_skip, "Clip skip value") must be an integer from 1 to 12, got 13' in answer.json()["detail"]
+    assert (
+        'args[1] (clip_skip, "Clip skip value") must be a number from 1 to 12 with at most one decimal, got 13'
+        in answer.json()["detail"]
+    )
     assert webui.encode_calls == []
     assert sum(entry.cls is ArgsGuard for entry in app.user_middleware) == 1
 
@@ -196,12 +199,12 @@ def test_http_override_settings_outrank_a_top_level_clip_skip(http, webui):
     assert "Clip skip: 4" in client.post("/sdapi/v1/txt2img", json=request).json()["infotexts"][0]
 
 
-@pytest.mark.parametrize("value", [0, 13, "abc", 2.7, None])
+@pytest.mark.parametrize("value", [0, 13, "abc", 2.75, None])
 def test_http_a_bad_top_level_clip_skip_gets_422_naming_it(http, webui, value):
     client, _ = http
     answer = client.post("/sdapi/v1/txt2img", json={"prompt": "a cat", "clip_skip": value})
     assert answer.status_code == 422
-    assert answer.json()["detail"].startswith("clip_skip must be an integer from 1 to 12")
+    assert answer.json()["detail"].startswith("clip_skip must be a number from 1 to 12 with at most one decimal")
     assert webui.encode_calls == []
 
 

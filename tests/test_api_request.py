@@ -25,7 +25,7 @@ def test_a_top_level_clip_skip_becomes_the_accordion_on_at_that_value(value):
         (0, "got 0"),
         (13, "got 13"),
         ("abc", "got 'abc'"),
-        (2.7, "got 2.7"),
+        (2.75, "got 2.75"),
         (None, "got null"),
         (True, "got True"),
         ([2], "got [2]"),
@@ -34,7 +34,7 @@ def test_a_top_level_clip_skip_becomes_the_accordion_on_at_that_value(value):
 )
 def test_a_bad_top_level_value_is_refused_naming_the_field(value, words):
     checked = check_generation_request({"clip_skip": value})
-    assert checked.error == f"clip_skip must be an integer from 1 to 12, {words}"
+    assert checked.error == f"clip_skip must be a number from 1 to 12 with at most one decimal, {words}"
 
 
 def test_other_scripts_and_our_other_args_are_kept():

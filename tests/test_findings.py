@@ -136,8 +136,16 @@ def test_webui_infotext_keys():
     assert values({}, line.format("CLiP-skip: 3")) == [(3, "SD.Next", "3")]
     assert values({}, line.format("Clip skip: 1, CLiP-skip: 4")) == [(4, "SD.Next", "4")]
     assert values({}, line.format("Size: 8x8")) == [(1, "A1111", None)]
-    with pytest.raises(DamagedMetadata, match="The recorded 'CLiP-skip' must be an integer from 1 to 12, got '1.5'"):
-        image_findings(ImageMetadata(line.format("CLiP-skip: 1.5"), {}))
+    with pytest.raises(DamagedMetadata, match="The recorded 'CLiP-skip' must be a number .* one decimal, got '1.55'"):
+        image_findings(ImageMetadata(line.format("CLiP-skip: 1.55"), {}))
+
+
+def test_blends_and_schedules_are_read_with_their_nearest_whole_value():
+    line = "a cat\nSteps: 20, Sampler: Euler, Seed: 1, {}"
+    (sdnext,) = image_findings(ImageMetadata(line.format("CLiP-skip: 1.5"), {}))
+    assert (sdnext.value, sdnext.note) == (2, "a blend of layers 1 and 2; 2 is the nearest whole value")
+    (ours,) = image_findings(ImageMetadata(line.format('Clip skip: 2, Clip skip schedule: "[2:1:0.5]"'), {}))
+    assert (ours.value, ours.note) == (2, "exactly [2:1:0.5] (Clip skip schedule); 2 is the nearest whole value")
 
 
 def test_no_generation_parameters_at_all():

@@ -133,7 +133,7 @@ def test_a_whole_float_reaches_the_encoder_as_an_int(make_webui):
     assert "Clip skip: 3," in processed.infotexts[0]
 
 
-@pytest.mark.parametrize("bad", [(True, 2.5), (True, 0), (True, None), ("yes", 2), (False, 13)])
+@pytest.mark.parametrize("bad", [(True, 2.55), (True, 0), (True, None), ("yes", 2), (False, 13)])
 def test_invalid_in_process_args_stop_the_job_with_a_clear_error(webui, caplog, bad):
     # Args that reach the hooks without the API guard (a queue, another extension): no image at a
     # value the user did not ask for, the reason in the console and under the (empty) result.

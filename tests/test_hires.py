@@ -83,7 +83,7 @@ def test_a_failing_recompute_leaves_the_hosts_hires_conds(webui, monkeypatch, ca
 def hires_updates(webui, text):
     updates, _ = webui.paste(text)
     fields = [*webui.tab_fields, *webui.txt2img_runner.infotext_fields]
-    _, _, _, hires, value = webui.extension().controls
+    _, _, _, hires, value, _ = webui.extension().controls
     by_component = {id(component): u for (component, _), u in zip(fields, updates, strict=True)}
     return by_component[id(hires)], by_component[id(value)]
 
@@ -125,7 +125,10 @@ def test_http_refuses_a_bad_hires_value_naming_it(webui):
     answer = client.post("/sdapi/v1/txt2img", json=body)
     assert answer.status_code == 422
     detail = answer.json()["detail"]
-    assert 'args[4] (hires_clip_skip, "Hires clip skip value") must be an integer from 1 to 12, got 13' in detail
+    assert (
+        'args[4] (hires_clip_skip, "Hires clip skip value") must be a number from 1 to 12 with at most one decimal, '
+        "got 13" in detail
+    )
     assert webui.encode_calls == []
     body["alwayson_scripts"]["clip skip"]["args"][4] = 2
     assert "Hires clip skip: 2," in client.post("/sdapi/v1/txt2img", json=body).json()["infotexts"][0]

@@ -55,6 +55,7 @@ def test_without_input_accordion_the_fallback_builds(make_webui, flavor):
         ("Auto (per model)", False),
         ("Hires clip skip", False),
         ("Hires clip skip value", 1),
+        ("Exact value or schedule", ""),
     ]
 
 

@@ -52,7 +52,7 @@ def test_bad_args_with_valid_credentials_get_the_422(protected):
     webui, client = protected
     answer = client.post(TXT2IMG, json=BAD_ARGS, headers=GOOD)
     assert answer.status_code == 422
-    assert "must be an integer from 1 to 12, got 13" in answer.json()["detail"]
+    assert "must be a number from 1 to 12 with at most one decimal, got 13" in answer.json()["detail"]
     assert webui.encode_calls == []
 
 

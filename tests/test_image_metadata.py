@@ -295,9 +295,9 @@ def test_the_recorded_clip_skip_is_read_as_the_webui_reads_the_parameters_line(i
     assert (found.value, found.recorded) == ((1, False) if recorded is None else (recorded, True))
 
 
-@pytest.mark.parametrize("value", ["abc", "0", "13", "1.5", '"x"', "-2"])
+@pytest.mark.parametrize("value", ["abc", "0", "13", "1.55", '"x"', "-2"])
 def test_a_recorded_value_that_is_not_a_clip_skip_is_a_clear_error(value):
-    with pytest.raises(DamagedMetadata, match=r"^The recorded 'Clip skip' must be an integer from 1 to 12, got '"):
+    with pytest.raises(DamagedMetadata, match=r"^The recorded 'Clip skip' must be a number from 1 to 12 with at most"):
         image_findings(ImageMetadata(f"a cat\n{STEPS}, Clip skip: {value}"))
 
 

@@ -79,7 +79,8 @@ def folder(tmp_path):
 def test_folders_are_walked_recursively_in_sorted_order_and_every_file_is_reported(folder):
     assert list(inspect([folder])) == [
         f"{folder}/notes.txt: skipped: not an image or a .safetensors file",
-        f"{folder}/a/bad.webp: skipped: The recorded 'Clip skip' must be an integer from 1 to 12, got 'abc'",
+        f"{folder}/a/bad.webp: skipped: The recorded 'Clip skip' must be a number from 1 to 12 with at most one "
+        "decimal, got 'abc'",
         f"{folder}/a/broken.safetensors: skipped: header is not JSON (Expecting value: line 1 column 1 (char 0))",
         f"{folder}/a/fake.jpg: skipped: not a PNG, JPEG or WebP image",
         f"{folder}/a/model.ckpt: skipped: not an image or a .safetensors file",

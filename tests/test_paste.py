@@ -23,13 +23,13 @@ def test_valid_values_turn_on_at_that_value(text, value):
     assert TARGETS.enabled({"Clip skip": text}) is True
 
 
-@pytest.mark.parametrize("text", ["abc", "1.5", "0", "13", "-2", "2e0"])
+@pytest.mark.parametrize("text", ["abc", "1.55", "0", "13", "-2", "2e0"])
 @pytest.mark.parametrize("key", ["Clip skip", "CLiP-skip"])
 def test_bad_values_leave_the_controls_and_are_logged_once(text, key, caplog):
     params = {key: text} if key == "Clip skip" else {"Clip skip": "1", key: text}
     assert [target(params) for target in (TARGETS.enabled, TARGETS.clip_skip, TARGETS.auto)] == [None] * 3
     assert len(caplog.records) == 1
-    assert f"Pasted '{key}' must be an integer from 1 to 12" in caplog.text
+    assert f"Pasted '{key}' must be a number from 1 to 12 with at most one decimal" in caplog.text
 
 
 def test_an_absent_or_empty_key_changes_nothing():
@@ -60,10 +60,15 @@ def test_other_webuis_keys_paste_through_the_same_validation(params, value):
     assert TARGETS.enabled(params) is True
 
 
-def test_a_dynamic_schedule_is_told_in_the_console(caplog):
+def test_a_dynamic_schedule_pastes_as_a_schedule_and_is_told_in_the_console(caplog):
     caplog.set_level(logging.INFO, logger="sd_webui_clip_skip")
-    assert TARGETS.clip_skip({"Clip skip": "4", "Dynamic clip skip": "4->2"}) == 4
-    assert "reForge's dynamic Clip skip (4->2); the accordion takes its start value 4" in caplog.text
+    params = {"Clip skip": "4", "Dynamic clip skip": "4->2"}
+    assert TARGETS.clip_skip(params) == 4
+    assert TARGETS.schedule(params) == "4:1, 3:2, 2"
+    assert (
+        "reForge's dynamic Clip skip (Dynamic clip skip: 4->2), pasted as the schedule 4:1, 3:2, 2: each stage "
+        "switches one step later than in reForge" in caplog.text
+    )
 
 
 @pytest.mark.parametrize("bad", ["->2", "abc->2", ",", "13,2"])

@@ -10,7 +10,7 @@ PNG_TEXT = "a cat\nSteps: 20, Sampler: Euler, Seed: 1, Size: 64x64, Clip skip: {
 
 
 def our_updates(webui, text, runner=None):
-    """The updates for (enabled, value, auto, hires, hires value)."""
+    """The updates for (enabled, value, auto, hires, hires value, schedule)."""
     updates, overrides = webui.paste(text, runner)
     runner = runner or webui.txt2img_runner
     fields = [*webui.tab_fields, *runner.infotext_fields]
@@ -19,11 +19,12 @@ def our_updates(webui, text, runner=None):
 
 
 def test_pasting_clip_skip_turns_the_accordion_on_at_that_value_and_no_global_override(webui):
-    (enabled, value, auto, hires, hires_value), overrides = our_updates(webui, PNG_TEXT.format(value=2))
+    (enabled, value, auto, hires, hires_value, schedule), overrides = our_updates(webui, PNG_TEXT.format(value=2))
     assert enabled == update(True)
     assert value == update(2.0)
     assert auto == update(False)  # the image's own value, not the checkpoint's
     assert (hires, hires_value) == (update(False), NO_CHANGE)  # no "Hires clip skip": the hires pass used 2 too
+    assert schedule == update("")  # a whole value: the slider says it all, an old blend is cleared
     assert overrides == []  # nothing in the Override settings dropdown
 
 
@@ -35,18 +36,18 @@ def test_the_host_would_make_a_global_override_without_the_extension(webui):
 
 
 def test_a_missing_key_means_1_as_in_the_host(webui):
-    (enabled, value, _, hires, _), _ = our_updates(webui, "a cat\nSteps: 20, Sampler: Euler, Seed: 1")
+    (enabled, value, _, hires, _, _), _ = our_updates(webui, "a cat\nSteps: 20, Sampler: Euler, Seed: 1")
     assert (enabled, value, hires) == (update(True), update(1.0), update(False))
 
 
-@pytest.mark.parametrize("bad", ["abc", "1.5", "0", "13", "-1"])
+@pytest.mark.parametrize("bad", ["abc", "1.55", "0", "13", "-1"])
 def test_bad_values_leave_the_controls_and_the_rest_still_pastes(webui, bad, caplog):
     updates, overrides = webui.paste(PNG_TEXT.format(value=bad))
-    (enabled, value, auto, _, hires_value), _ = our_updates(webui, PNG_TEXT.format(value=bad))
-    assert (enabled, value, auto, hires_value) == (NO_CHANGE, NO_CHANGE, NO_CHANGE, NO_CHANGE)
+    (enabled, value, auto, _, hires_value, schedule), _ = our_updates(webui, PNG_TEXT.format(value=bad))
+    assert (enabled, value, auto, hires_value, schedule) == (NO_CHANGE,) * 5
     assert updates[0] == update(20.0)  # Steps
     assert overrides == []  # handled by the extension: the host's cast never sees it
-    assert "must be an integer from 1 to 12" in caplog.text
+    assert "must be a number from 1 to 12 with at most one decimal" in caplog.text
 
 
 @pytest.mark.parametrize("with_hires", [True, False], ids=["hires-in-infotext", "no-hires-in-infotext"])
@@ -56,25 +57,25 @@ def test_the_users_infotext_skip_pasting_setting_is_respected(webui, with_hires)
     if with_hires:
         text = text.replace("Version", "Hires clip skip: 3, Version")
     controls, _ = our_updates(webui, text)
-    assert controls == [NO_CHANGE] * 5  # the hires checkbox too: a skipped key feeds no control
+    assert controls == [NO_CHANGE] * 6  # the hires checkbox too: a skipped key feeds no control
 
 
 def test_skipping_only_hires_clip_skip_still_pastes_clip_skip(webui):
     webui.opts.data["infotext_skip_pasting"] = ["Hires clip skip"]
-    (enabled, value, auto, hires, hires_value), _ = our_updates(webui, PNG_TEXT.format(value=2))
+    (enabled, value, auto, hires, hires_value, _), _ = our_updates(webui, PNG_TEXT.format(value=2))
     assert (enabled, value, auto) == (update(True), update(2.0), update(False))
     assert (hires, hires_value) == (NO_CHANGE, NO_CHANGE)
 
 
 def test_an_empty_value_is_read_as_the_webui_reads_it_as_1(webui):
-    (enabled, value, auto, _, _), overrides = our_updates(webui, PNG_TEXT.format(value=""))
+    (enabled, value, auto, _, _, _), overrides = our_updates(webui, PNG_TEXT.format(value=""))
     assert (enabled, value, auto, overrides) == (update(True), update(1.0), update(False), [])
 
 
 def test_sdnext_clip_skip_pastes_and_makes_no_global_override(webui):
     text = PNG_TEXT.format(value=1).replace("Clip skip: 1", "CLiP-skip: 3")
-    (enabled, value, auto, _, _), overrides = our_updates(webui, text)
-    assert (enabled, value, auto, overrides) == (update(True), update(3.0), update(False), [])
+    (enabled, value, auto, _, _, schedule), overrides = our_updates(webui, text)
+    assert (enabled, value, auto, schedule, overrides) == (update(True), update(3.0), update(False), update(""), [])
 
 
 def test_img2img_paste(webui):
@@ -86,8 +87,10 @@ def test_send_to_another_tab_copies_the_controls_by_label(webui):
     assert webui.txt2img_runner.paste_field_names == ["Clip skip"]
     source = [c for c, key in webui.txt2img_runner.infotext_fields if key in ["Clip skip"]]
     target = [c for c, key in webui.img2img_runner.infotext_fields if key in ["Clip skip"]]
-    assert source == webui.extension().controls[:3]  # enabled, value, Auto; img2img has no hires pass
-    assert target == webui.extension(webui.img2img_runner).controls[:3]
+    controls = webui.extension().controls
+    assert source == [*controls[:3], controls[5]]  # enabled, value, Auto, schedule; img2img has no hires pass
+    img2img = webui.extension(webui.img2img_runner).controls
+    assert target == [*img2img[:3], img2img[5]]
 
 
 @pytest.mark.parametrize("config", [{}, {CLIP_KEY: 1}])
@@ -112,7 +115,7 @@ def test_api_missing_trailing_args_keep_the_defaults(webui):
 def test_api_args_land_in_the_extensions_slice(webui):
     extension = webui.extension()
     assert extension.args_from == 2  # after slot 0 and the other extension's checkbox
-    assert extension.args_to == 7
+    assert extension.args_to == 8
 
 
 def test_script_info_lists_labels_and_range(webui):
@@ -125,6 +128,7 @@ def test_script_info_lists_labels_and_range(webui):
         {"label": "Auto (per model)", "value": False},
         {"label": "Hires clip skip", "value": False},
         {"label": "Hires clip skip value", **slider},
+        {"label": "Exact value or schedule", "value": ""},
     ]
 
 
@@ -140,5 +144,29 @@ def test_ui_has_no_side_effects_when_the_api_calls_it_again(webui):
     webui.api_default_args(webui.txt2img_runner)
     webui.api_default_args(webui.txt2img_runner)
     assert {name: len(callbacks) for name, callbacks in webui.callbacks.registered.items()} == registered
-    assert webui.txt2img_runner.inputs[2:7] == before
+    assert webui.txt2img_runner.inputs[2:8] == before
     assert webui.opts.data == {CLIP_KEY: 1}
+
+
+@pytest.mark.parametrize(
+    ("recorded", "value", "schedule"),
+    [
+        ("Clip skip: 2, Clip skip blend: 1.5", 2.0, "1.5"),
+        ('Clip skip: 2, Clip skip schedule: "[2:1:0.5]"', 2.0, "[2:1:0.5]"),
+        ("CLiP-skip: 1.5", 2.0, "1.5"),  # SD.Next's blend
+        ("Clip skip: 4, Dynamic clip skip: 4->2, Dynamic clip skip start: 4", 4.0, "4:1, 3:2, 2"),  # reForge's ramp
+        ('Clip skip: 9, Dynamic clip skip schedule: "9,7,4"', 9.0, "9:1, 7:2, 4"),
+    ],
+)
+def test_a_blend_or_a_schedule_pastes_into_the_schedule_box(webui, recorded, value, schedule):
+    text = PNG_TEXT.format(value=1).replace("Clip skip: 1", recorded)
+    (enabled, pasted_value, auto, _, _, pasted_schedule), overrides = our_updates(webui, text)
+    assert (enabled, pasted_value, auto, overrides) == (update(True), update(value), update(False), [])
+    assert pasted_schedule == update(schedule)
+
+
+def test_a_bad_schedule_leaves_the_box_and_says_so(webui, caplog):
+    text = PNG_TEXT.format(value=2).replace("Version", 'Clip skip schedule: "[2:1]", Version')
+    (enabled, value, *_, schedule), _ = our_updates(webui, text)
+    assert (enabled, value, schedule) == (update(True), update(2.0), NO_CHANGE)
+    assert "[A:B:WHEN] takes three parts" in caplog.text

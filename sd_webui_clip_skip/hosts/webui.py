@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import inspect
 import os
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
-from ..host import CheckpointRef, HostKind, ModelFamily, Settings
+from ..host import CheckpointRef, ConditioningHook, HostKind, ModelFamily, Settings
 from ..rules.freeze import freeze_reason
 from ..rules.values import SETTING_KEY
 from ..webui.guard import holding
 
 _GUARDED_SAVE = "clip_skip_guards_saves"
+_HOOKED_CONDITIONING = "clip_skip_hooked_conditioning"
+# The conditioning caches of every job (class attributes of StableDiffusionProcessing and of its Txt2Img subclass,
+# A1111 82a973c0 processing.py; Forge dfdcbab6, reForge 3b56b268, Classic 1f95d717, ersatzForge fca12a2 alike).
+_COND_CACHES = ("cached_c", "cached_uc", "cached_hr_c", "cached_hr_uc")
 _RELEASES_ON_CLOSE = "clip_skip_releases_on_close"
 
 # Forge-family engines by class (backend/diffusion_engine/*.py of Forge dfdcbab6, ersatzForge fca12a2 and Forge Neo
@@ -219,6 +224,64 @@ class A1111Host:
             except BaseException:
                 p.hr_c, p.hr_uc = first_pass_conds  # the hires pass still has conds to sample with
                 raise
+
+    def hook_conditioning(self, hook: ConditioningHook) -> bool:
+        """Wrap prompt_parser.get_learned_conditioning, which every pass's conditioning comes from: processing.py
+        looks it up at each call, and get_multicond_learned_conditioning calls it as a module global (A1111
+        82a973c0 processing.py:StableDiffusionProcessing.setup_conds, calculate_hr_conds; prompt_parser.py; the
+        same signature in Forge dfdcbab6, reForge 3b56b268, Classic 1f95d717 and ersatzForge fca12a2)."""
+        try:
+            from modules import prompt_parser
+        except ImportError:
+            return False
+        found = getattr(prompt_parser, "get_learned_conditioning", None)
+        if not callable(found):
+            return False
+        host_function: Callable[..., Any] = found
+        if getattr(host_function, _HOOKED_CONDITIONING, False):
+            return True
+
+        def get_learned_conditioning(
+            model: Any, prompts: Any, steps: int, hires_steps: int | None = None, use_old_scheduling: bool = False
+        ) -> Any:
+            def encode_at(clip_skip: int) -> Any:
+                with self._encoding_at(model, clip_skip):
+                    return host_function(model, prompts, steps, hires_steps, use_old_scheduling)
+
+            planned = hook(encode_at, steps, hires_steps, use_old_scheduling)
+            if planned is None:
+                return host_function(model, prompts, steps, hires_steps, use_old_scheduling)
+            return planned
+
+        setattr(get_learned_conditioning, _HOOKED_CONDITIONING, True)
+        prompt_parser.get_learned_conditioning = get_learned_conditioning
+        return True
+
+    @contextmanager
+    def _encoding_at(self, model: Any, clip_skip: int) -> Iterator[None]:
+        """The setting held at `clip_skip`, which A1111's, reForge's and Classic's encoders read; Forge-family
+        engines are told it as processing.py tells them (`set_clip_skip(int(setting))`, Forge dfdcbab6
+        get_conds_with_caching, ersatzForge fca12a2 setup_conds), and told the job's value again afterwards."""
+        from modules import shared
+
+        tell: Callable[[int], object] | None = getattr(model, "set_clip_skip", None)
+        if not callable(tell):
+            with holding(shared.opts.data, clip_skip):
+                yield
+            return
+        try:
+            with holding(shared.opts.data, clip_skip):
+                tell(clip_skip)
+                yield
+        finally:
+            job_value = self.clip_skip_in_effect()
+            tell(job_value if isinstance(job_value, int) else clip_skip)
+
+    def forget_cached_conds(self, p: Any) -> None:
+        for name in _COND_CACHES:
+            cache = getattr(p, name, None)
+            if isinstance(cache, list):
+                cache[:] = [None] * len(cache)  # in place: the list is shared by every job
 
     def dynamic_clip_skip(self) -> str | None:
         """reForge 3b56b268 shared_options.py: dynamic_clip_skip_enabled, _start, _use_schedule and

@@ -13,11 +13,16 @@ from .. import logger
 from ..rules.xyz import (
     AXIS_COST,
     AXIS_LABEL,
+    SCHEDULE_AXIS_LABEL,
     apply_axis_value,
+    apply_schedule_axis_value,
     axis_choices,
     axis_value,
     format_axis_value,
+    format_schedule_axis_value,
     parse_axis_values,
+    parse_schedule_axis_values,
+    schedule_axis_value,
 )
 
 XYZ_MODULE_NAMES = ("xyz_grid.py", "scripts.xyz_grid")
@@ -34,28 +39,45 @@ def find_xyz_module() -> Any | None:
 
 
 def register_axis() -> bool:
-    """Replace the host's "Clip skip" axis with ours, in its place; once per loaded plot module."""
+    """Replace the host's "Clip skip" axis with ours, in its place, and add the schedule axis; once per loaded
+    plot module."""
     module = find_xyz_module()
     if module is None:
         return False
     options = module.axis_options
     if any(getattr(option, MARK, False) for option in options):
         return True
-    axis = _make_axis(module.AxisOption)
-    setattr(axis, MARK, True)
+    axis, schedules = _make_axes(module.AxisOption)
     for index, option in enumerate(options):
         if option.label == AXIS_LABEL:
             options[index] = axis
+            options.insert(index + 1, schedules)
             break
     else:
-        options.append(axis)
+        options += [axis, schedules]
     return True
 
 
-def _make_axis(axis_option: type) -> Any:
-    kwargs: dict[str, Any] = {"format_value": format_axis_value, "cost": AXIS_COST, "choices": axis_choices}
-    if "prepare" in inspect.signature(axis_option).parameters:
-        kwargs["prepare"] = parse_axis_values  # A1111 1.7+: typed ranges such as 1-12 (+2)
-    else:
+def _make_axes(axis_option: type) -> tuple[Any, Any]:
+    typed_ranges = "prepare" in inspect.signature(axis_option).parameters  # A1111 1.7+
+    if not typed_ranges:
         logger.info("This X/Y/Z plot is too old for ranges; type Clip skip values as a list such as 1,2,3.")
-    return axis_option(AXIS_LABEL, axis_value, apply_axis_value, **kwargs)
+    axes = []
+    for label, value, apply, format_value, prepare, choices in (
+        (AXIS_LABEL, axis_value, apply_axis_value, format_axis_value, parse_axis_values, axis_choices),
+        (
+            SCHEDULE_AXIS_LABEL,
+            schedule_axis_value,
+            apply_schedule_axis_value,
+            format_schedule_axis_value,
+            parse_schedule_axis_values,
+            None,
+        ),
+    ):
+        kwargs: dict[str, Any] = {"format_value": format_value, "cost": AXIS_COST, "choices": choices}
+        if typed_ranges:
+            kwargs["prepare"] = prepare
+        axis = axis_option(label, value, apply, **kwargs)
+        setattr(axis, MARK, True)
+        axes.append(axis)
+    return axes[0], axes[1]

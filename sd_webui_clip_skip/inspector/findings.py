@@ -14,8 +14,18 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..rules.infotext import SDNEXT_KEY, dynamic_schedule, parameters, recorded_value
-from ..rules.values import DEFAULT, MAXIMUM, MINIMUM, ClipSkipError, parse_clip_skip
+from ..rules.infotext import SDNEXT_KEY, dynamic_schedule, parameters, recorded_exact, recorded_value
+from ..rules.schedule import SCHEDULE_INFOTEXT_KEY
+from ..rules.values import (
+    BLEND_INFOTEXT_KEY,
+    DEFAULT,
+    MAXIMUM,
+    MINIMUM,
+    ClipSkipError,
+    parse_clip_skip,
+    parse_clip_skip_blend,
+    whole_clip_skip,
+)
 from .images import ImageMetadata
 
 SAME_NUMBERING = "counts as this WebUI does"
@@ -86,10 +96,19 @@ def _webui(metadata: ImageMetadata) -> list[Finding] | None:
     recorded = recorded_value(params)
     if recorded is None:
         return [Finding(DEFAULT, "A1111", "Clip skip", None, SAME_NUMBERING)]
-    value = _checked(recorded.text, f"The recorded '{recorded.key}'")
+    try:
+        exact = parse_clip_skip_blend(recorded.text, source=f"The recorded '{recorded.key}'")
+    except ClipSkipError as error:
+        raise DamagedMetadata(str(error)) from None
+    value = whole_clip_skip(exact)
     tool = "SD.Next" if recorded.key == SDNEXT_KEY else "A1111" if recorded.key == "Clip skip" else "reForge"
     schedule = dynamic_schedule(params)
     note = f"reForge's dynamic clip skip changed it over the steps ({schedule})" if schedule else ""
+    beside = recorded_exact(params)
+    if beside is not None and beside.key in (BLEND_INFOTEXT_KEY, SCHEDULE_INFOTEXT_KEY):
+        note = f"exactly {beside.text} ({beside.key}); {value} is the nearest whole value"
+    elif not isinstance(exact, int):
+        note = f"a blend of layers {int(exact)} and {int(exact) + 1}; {value} is the nearest whole value"
     return [Finding(value, tool, recorded.key, recorded.text, SAME_NUMBERING, note)]
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .args import SCRIPT_TITLE, ScriptArgs, parse_script_args
-from .values import ALLOWED, ClipSkipError, parse_clip_skip
+from .values import ALLOWED_BLEND, ClipSkipError, parse_clip_skip_blend
 
 TOP_LEVEL_FIELD = "clip_skip"
 
@@ -51,12 +51,14 @@ def check_generation_request(request: object) -> CheckedRequest:
     raw = request[TOP_LEVEL_FIELD]
     try:
         if raw is None:
-            raise ClipSkipError(f"{TOP_LEVEL_FIELD} must be {ALLOWED}, got null")
-        value = parse_clip_skip(raw, source=TOP_LEVEL_FIELD)
+            raise ClipSkipError(f"{TOP_LEVEL_FIELD} must be {ALLOWED_BLEND}, got null")
+        value = parse_clip_skip_blend(raw, source=TOP_LEVEL_FIELD)
     except ClipSkipError as error:
         return CheckedRequest(error=str(error))
-    if parsed.enabled and (parsed.auto or parsed.clip_skip != value):
-        asked = "Auto" if parsed.auto else f"Clip skip {parsed.clip_skip}"
+    if parsed.enabled and (parsed.auto or parsed.schedule is not None or parsed.clip_skip != value):
+        asked = (
+            "Auto" if parsed.auto else "a schedule" if parsed.schedule is not None else f"Clip skip {parsed.clip_skip}"
+        )
         return CheckedRequest(
             error=f"{TOP_LEVEL_FIELD} {value} and {where}.args ({asked}) ask for different values; send one of them"
         )

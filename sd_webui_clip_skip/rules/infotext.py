@@ -4,6 +4,8 @@
 since f67562b91 (processing_info.py; older SD.Next wrote `Clip skip`), with the same numbering.
 reForge's dynamic Clip skip (3b56b268 processing.py) writes `Clip skip` as its start value, and
 `Dynamic clip skip: 4->2` with `Dynamic clip skip start: 4`, or `Dynamic clip skip schedule: 4,3,2`.
+This extension writes a blend's or a schedule's exact form beside the whole `Clip skip` (`Clip skip blend: 1.5`,
+`Clip skip schedule: [2:1:0.5]`), and SD.Next's `CLiP-skip` may itself be a blend.
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from .values import DEFAULT, INFOTEXT_KEY
+from .schedule import SCHEDULE_INFOTEXT_KEY
+from .values import BLEND_INFOTEXT_KEY, DEFAULT, INFOTEXT_KEY
 
 SDNEXT_KEY = "CLiP-skip"
 DYNAMIC_KEY = "Dynamic clip skip"
@@ -61,6 +64,35 @@ def recorded_value(params: Mapping[str, object]) -> RecordedValue | None:
         if start:
             return RecordedValue(key, start, "reForge (dynamic clip skip)")
     return RecordedValue(INFOTEXT_KEY, own, "A1111") if own else None
+
+
+@dataclass(frozen=True)
+class RecordedExact:
+    """A blend or a schedule as recorded, before validation."""
+
+    key: str
+    text: str
+    start: str = ""
+    """reForge's `Dynamic clip skip start`, which its ramp is made from."""
+
+
+def recorded_exact(params: Mapping[str, object]) -> RecordedExact | None:
+    """The exact value or schedule beside the whole `Clip skip`, this extension's keys first; SD.Next's `CLiP-skip`
+    where it is no whole number; reForge's dynamic keys. None: the whole value is all there is."""
+    for key in (SCHEDULE_INFOTEXT_KEY, BLEND_INFOTEXT_KEY):
+        text = _text(params.get(key))
+        if text:
+            return RecordedExact(key, text)
+    sdnext = _text(params.get(SDNEXT_KEY))
+    if sdnext and not re.fullmatch(r"\d+(?:\.0*)?", sdnext):
+        return RecordedExact(SDNEXT_KEY, sdnext)
+    schedule = _text(params.get(DYNAMIC_SCHEDULE_KEY))
+    if schedule:
+        return RecordedExact(DYNAMIC_SCHEDULE_KEY, schedule)
+    start = _first_number(_text(params.get(DYNAMIC_START_KEY))) or _first_number(_text(params.get(DYNAMIC_KEY)))
+    if start:
+        return RecordedExact(DYNAMIC_KEY, _text(params.get(DYNAMIC_KEY)) or start, start=start)
+    return None
 
 
 def dynamic_schedule(params: Mapping[str, object]) -> str | None:

@@ -16,8 +16,17 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 
 from .. import logger
-from .infotext import dynamic_schedule, recorded_value
-from .values import HIRES_INFOTEXT_KEY, INFOTEXT_KEY, ClipSkipError, parse_clip_skip
+from .infotext import DYNAMIC_KEY, DYNAMIC_SCHEDULE_KEY, recorded_exact, recorded_value
+from .schedule import Schedule, format_schedule, from_reforge, parse_schedule
+from .values import (
+    HIRES_BLEND_INFOTEXT_KEY,
+    HIRES_INFOTEXT_KEY,
+    INFOTEXT_KEY,
+    ClipSkipError,
+    parse_clip_skip,
+    parse_clip_skip_blend,
+    whole_clip_skip,
+)
 
 Params = Mapping[str, object]
 SkippedKeys = Callable[[], Collection[str]]
@@ -38,39 +47,73 @@ class PasteTarget(str):
 
 
 def pasted_clip_skip(params: Params, skipped: Collection[str] = (), *, report: bool = False) -> int | None:
-    """The pasted value, or None (the host then leaves the control as it was); with `report`, a bad
-    value and a reForge schedule are told in the console."""
+    """The pasted whole value for the slider, or None (the host then leaves the control as it was); with `report`,
+    a bad value is told in the console. A blend (SD.Next's `CLiP-skip: 1.5`) gives its nearest whole value here
+    and its exact one to the schedule box (`pasted_schedule`)."""
     if INFOTEXT_KEY in skipped:
         return None
     recorded = recorded_value(params)
     if recorded is None:
         return None
     try:
-        value = parse_clip_skip(recorded.text, source=f"Pasted '{recorded.key}'")
+        return whole_clip_skip(parse_clip_skip_blend(recorded.text, source=f"Pasted '{recorded.key}'"))
     except ClipSkipError as error:
         if report:
             logger.warning("%s; the Clip skip controls were left as they were.", error)
         return None
-    schedule = dynamic_schedule(params)
-    if report and schedule:
+
+
+def pasted_schedule(params: Params, skipped: Collection[str] = (), *, report: bool = False) -> str | None:
+    """The exact value or schedule for the schedule box: the recorded blend or schedule, reForge's dynamic Clip
+    skip as a schedule, or "" (empty) for an image with a whole value only; None leaves the box as it was."""
+    if INFOTEXT_KEY in skipped:
+        return None
+    exact = recorded_exact(params)
+    if exact is None:
+        return "" if pasted_clip_skip(params) is not None else None
+    try:
+        schedule = _exact_schedule(exact.key, exact.text, exact.start)
+    except ClipSkipError as error:
+        if report:
+            logger.warning("%s; the Clip skip controls were left as they were.", error)
+        return None
+    text = format_schedule(schedule)
+    if report and exact.key in (DYNAMIC_KEY, DYNAMIC_SCHEDULE_KEY):
         logger.info(
-            "The pasted image used reForge's dynamic Clip skip (%s); the accordion takes its start value %s.",
-            schedule,
-            value,
+            "The pasted image used reForge's dynamic Clip skip (%s: %s), pasted as the schedule %s: each stage "
+            "switches one step later than in reForge.",
+            exact.key,
+            exact.text,
+            text,
         )
-    return value
+    return text
+
+
+def _exact_schedule(key: str, text: str, start: str) -> Schedule:
+    if key == DYNAMIC_SCHEDULE_KEY:
+        return from_reforge(None, text)
+    if key == DYNAMIC_KEY:
+        return from_reforge(start, None)
+    return parse_schedule(text, source=f"Pasted '{key}'")
 
 
 def pasted_hires_clip_skip(params: Params, skipped: Collection[str] = (), *, report: bool = False) -> int | None:
+    """The hires slider's whole value; a hires blend is said in the console (the API and X/Y/Z set those)."""
     value = params.get(HIRES_INFOTEXT_KEY)
     if value is None or HIRES_INFOTEXT_KEY in skipped:
         return None
     try:
-        return parse_clip_skip(value, source=f"Pasted '{HIRES_INFOTEXT_KEY}'")
+        whole = parse_clip_skip(value, source=f"Pasted '{HIRES_INFOTEXT_KEY}'")
     except ClipSkipError as error:
         if report:
             logger.warning("%s; the Clip skip controls were left as they were.", error)
         return None
+    blend = params.get(HIRES_BLEND_INFOTEXT_KEY)
+    if report and blend is not None:
+        logger.info(
+            "The pasted hires pass used Clip skip %s; its slider takes the nearest whole value %s.", blend, whole
+        )
+    return whole
 
 
 def pasted_hires_enabled(params: Params, skipped: Collection[str] = ()) -> bool | None:
@@ -91,6 +134,7 @@ class PasteTargets:
     auto: PasteTarget
     hires: PasteTarget
     hires_clip_skip: PasteTarget
+    schedule: PasteTarget
 
 
 def paste_targets(skipped_keys: SkippedKeys = tuple) -> PasteTargets:
@@ -108,4 +152,5 @@ def paste_targets(skipped_keys: SkippedKeys = tuple) -> PasteTargets:
         hires_clip_skip=PasteTarget(
             HIRES_INFOTEXT_KEY, lambda params: pasted_hires_clip_skip(params, skipped_keys(), report=True)
         ),
+        schedule=PasteTarget(INFOTEXT_KEY, lambda params: pasted_schedule(params, skipped_keys(), report=True)),
     )

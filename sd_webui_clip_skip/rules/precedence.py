@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from enum import Enum
 
 from .args import ScriptArgs
-from .values import SETTING_KEY, ClipSkipError, parse_clip_skip
+from .schedule import Schedule, constant, format_schedule
+from .values import SETTING_KEY, ClipSkipError, ClipSkipValue, parse_clip_skip, whole_clip_skip
 
 
 class Source(Enum):
@@ -43,11 +44,13 @@ class Apply:
     """What the host will apply: an int the extension chose, or whatever the job already carried."""
     guard: bool
     """Restore the global value afterwards; False only for a job override asked to stay."""
-    hires: int | None = None
+    hires: ClipSkipValue | None = None
     """The hires-fix pass's own value, when the accordion asks for one and the job has a hires pass."""
     auto: AutoChoice | None = None
-    superseded: int | None = None
+    superseded: object = None
     """The accordion's value when a job override outranks it (the console says so)."""
+    plan: Schedule | None = None
+    """A blend or a schedule the prompts are encoded at; `value` is then its first stage, whole."""
 
     @property
     def writes_override(self) -> bool:
@@ -76,10 +79,14 @@ def only_repeats_global(override: object, global_value: object, *, is_api: bool)
         return False
 
 
+Wanted = ClipSkipValue | Schedule
+"""A Clip skip, a blend such as 1.5, or a schedule."""
+
+
 def decide(
     args: ScriptArgs,
     *,
-    axis: int | None,
+    axis: Wanted | None,
     overrides: Mapping[str, object],
     restore_afterwards: bool,
     frozen: str | None,
@@ -89,27 +96,45 @@ def decide(
 ) -> Decision:
     """The job's Clip skip. `auto` is only called when Auto's value can matter; `frozen` is why the host
     would refuse any override of the setting (--freeze-settings), or None; `override_counts` False for a
-    job override that `only_repeats_global`."""
+    job override that `only_repeats_global`. The accordion's exact value or schedule outranks its slider and Auto."""
     if axis is None and not args.enabled:
         return None
     if frozen:
-        return Refuse(f"Clip skip {axis or ('auto' if args.auto else args.clip_skip)} was not applied: {frozen}")
+        wanted = axis if axis is not None else ("auto" if args.auto and args.requested is None else _own(args))
+        return Refuse(f"Clip skip {_describe(wanted)} was not applied: {frozen}")
     hires = args.hires_clip_skip if args.enabled and args.hires and has_hires_pass else None
     if axis is not None:  # each cell wins, whatever the accordion says
-        return Apply(Source.AXIS, axis, guard=True, hires=hires)
+        return _apply(Source.AXIS, axis, hires)
     if SETTING_KEY in overrides and override_counts:
         value = overrides[SETTING_KEY]
-        own = None if args.auto else args.clip_skip
+        own = None if args.auto and args.requested is None else _own(args)
         return Apply(
             Source.JOB_OVERRIDE,
             value,
             guard=restore_afterwards,
             hires=hires,
-            superseded=own if own != value else None,
+            superseded=_describe(own) if own is not None and own != value else None,
         )
-    if not args.auto:
-        return Apply(Source.EXTENSION, args.clip_skip, guard=True, hires=hires)
+    if not args.auto or args.requested is not None:
+        return _apply(Source.EXTENSION, _own(args), hires)
     found = auto()
     if found is None:
         return Refuse("Clip skip was not applied: Auto found no value")
     return Apply(Source.EXTENSION, found.value, guard=True, hires=hires, auto=found)
+
+
+def _own(args: ScriptArgs) -> Wanted:
+    return args.schedule if args.schedule is not None else args.clip_skip
+
+
+def _apply(source: Source, wanted: Wanted, hires: ClipSkipValue | None) -> Apply:
+    """A whole value is applied as the host applies it; a blend or a schedule is planned, and the host is given
+    its first stage, whole, for everything else that reads the setting."""
+    plan = wanted if isinstance(wanted, Schedule) else constant(wanted)
+    if plan.is_constant and isinstance(plan.first, int):
+        return Apply(source, plan.first, guard=True, hires=hires)
+    return Apply(source, whole_clip_skip(plan.first), guard=True, hires=hires, plan=plan)
+
+
+def _describe(wanted: object) -> object:
+    return format_schedule(wanted) if isinstance(wanted, Schedule) else wanted

@@ -3,16 +3,32 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
 
 from .. import logger
-from ..host import Host, Job
+from ..host import EncodeAt, Host, Job
 from ..models.loras import lora_hint, lora_names
 from ..models.metadata import model_clip_skip
 from ..models.model_aware import ModelAware
 from ..rules.args import parse_script_args
-from ..rules.precedence import Apply, AutoChoice, Refuse, Source, decide, only_repeats_global
-from ..rules.values import HIRES_INFOTEXT_KEY, INFOTEXT_KEY, SETTING_KEY, ClipSkipError, parse_clip_skip
+from ..rules.precedence import Apply, AutoChoice, Refuse, Source, Wanted, decide, only_repeats_global
+from ..rules.schedule import SCHEDULE_INFOTEXT_KEY, Schedule, constant, format_schedule, parse_schedule
+from ..rules.values import (
+    BLEND_INFOTEXT_KEY,
+    HIRES_BLEND_INFOTEXT_KEY,
+    HIRES_INFOTEXT_KEY,
+    INFOTEXT_KEY,
+    SETTING_KEY,
+    ClipSkipError,
+    ClipSkipValue,
+    blend_layers,
+    format_clip_skip,
+    parse_clip_skip,
+    whole_clip_skip,
+)
 from ..rules.xyz import AXIS_ATTRIBUTE
+from .conditioning import ConditioningPlan, activate, active_plan, deactivate, planned_conditioning
 from .guard import job_state, release_job
 
 CHECKPOINT_OVERRIDE = "sd_model_checkpoint"
@@ -25,6 +41,8 @@ class ClipSkipController:
     def __init__(self, host: Host, model: ModelAware | None = None) -> None:
         self.host = host
         self.model = model or ModelAware(host)
+        self.blends = host.hook_conditioning(self._conditioning)
+        """Whether blends and schedules can be encoded here; else the nearest whole value is used."""
 
     def setup(self, p: Job) -> None:
         # The token goes on the job the host will close, so X/Y/Z copies share its state (see guard.py).
@@ -45,9 +63,14 @@ class ClipSkipController:
             return
         overrides = p.override_settings
         override = overrides.get(SETTING_KEY)
+        try:
+            axis = _axis_wanted(getattr(p, AXIS_ATTRIBUTE, None))  # set by the X/Y/Z cell, before this hook
+        except ClipSkipError as error:
+            logger.error("%s; the cell was made at the global value.", error)
+            axis = None
         decision = decide(
             request,
-            axis=getattr(p, AXIS_ATTRIBUTE, None),  # set by the X/Y/Z cell, before this hook
+            axis=axis,
             overrides=overrides,
             restore_afterwards=p.override_settings_restore_afterwards,
             frozen=self.host.freeze_reason(),
@@ -60,6 +83,8 @@ class ClipSkipController:
         if isinstance(decision, Refuse):
             logger.warning("%s.", decision.reason)
         applied = decision if isinstance(decision, Apply) else None
+        if applied is not None:
+            applied = self._plan(p, applied)
         job = job_state(p)
         job.decision = applied
         if applied is None:
@@ -92,12 +117,19 @@ class ClipSkipController:
             self._tell(p, f"reForge's dynamic Clip skip ({dynamic}) shapes this image, not Clip skip {used}")
             return
         p.extra_generation_params[INFOTEXT_KEY] = used
+        plan = decision.plan
+        if plan is not None and plan.is_constant:
+            p.extra_generation_params[BLEND_INFOTEXT_KEY] = format_clip_skip(plan.first)
+        elif plan is not None:
+            p.extra_generation_params[SCHEDULE_INFOTEXT_KEY] = format_schedule(plan)
         hires = decision.hires
         if hires is not None:
-            p.extra_generation_params[HIRES_INFOTEXT_KEY] = hires
+            p.extra_generation_params[HIRES_INFOTEXT_KEY] = whole_clip_skip(hires)
+            if not isinstance(hires, int):
+                p.extra_generation_params[HIRES_BLEND_INFOTEXT_KEY] = format_clip_skip(hires)
         if decision.auto is not None:
             logger.info("Clip skip %s (auto: %s).", used, decision.auto.reason)
-        for value in dict.fromkeys(v for v in (used, hires) if v is not None):
+        for value in dict.fromkeys(_layers(used, plan, hires)):
             self._tell(p, self.model.notice(value))
         for hint in self._lora_hints(p, used):
             self._tell(p, hint)
@@ -105,8 +137,9 @@ class ClipSkipController:
     def before_hr(self, p: Job) -> None:
         decision = self._decision(p)
         hires = decision.hires if decision is not None else None
-        if hires is None or hires == self.host.clip_skip_in_effect():
-            return
+        if hires is None or hires == self.host.clip_skip_in_effect() or active_plan() is not None:
+            return  # a planned job's hires conds were made at their value already (`_conditioning`)
+        assert isinstance(hires, int)  # a blend is always planned (`_plan`)
         try:
             self.host.recompute_hires_conds(p, hires)
         except Exception:  # the host would swallow it too (scripts.py:ScriptRunner.before_hr); say what it means
@@ -118,8 +151,40 @@ class ClipSkipController:
         if decision is not None and decision.source is Source.AXIS:
             # The plot builds its grid infotext from these shared params after the last cell
             # (A1111 82a973c0 scripts/xyz_grid.py:Script.run): one cell's value must not stand for the whole grid.
-            p.extra_generation_params[INFOTEXT_KEY] = None
+            for key in (INFOTEXT_KEY, BLEND_INFOTEXT_KEY, SCHEDULE_INFOTEXT_KEY):
+                p.extra_generation_params[key] = None
+        self.release(p)
+
+    def release(self, p: Any) -> None:
+        """Everything the job holds goes back (postprocess, and the host closing the job); safe to call twice."""
+        if active_plan() is not None:
+            deactivate()
+            self.host.forget_cached_conds(p)  # the caches hold blends under the whole value's key
         release_job(p)
+
+    def _plan(self, p: Job, applied: Apply) -> Apply:
+        """Arm the blend or schedule the decision asks for, or, where the host cannot encode one, fall back to the
+        nearest whole value and say so."""
+        hires = applied.hires
+        if applied.plan is None and (hires is None or isinstance(hires, int)):
+            return applied
+        if not self.blends:
+            wanted = [format_schedule(applied.plan)] if applied.plan is not None else []
+            if hires is not None and not isinstance(hires, int):
+                wanted.append(f"hires {format_clip_skip(hires)}")
+            asked = ", ".join(wanted)
+            self._tell(p, f"This WebUI offers no place to encode Clip skip {asked}: the nearest whole value is used")
+            return replace(applied, plan=None, hires=None if hires is None else whole_clip_skip(hires))
+        activate(ConditioningPlan(applied.plan, None if hires is None else constant(hires)))
+        self.host.forget_cached_conds(p)  # a cached whole value's conds must not stand for the blend
+        return applied
+
+    def _conditioning(self, encode_at: EncodeAt, steps: int, hires_steps: int | None, old_timelines: bool) -> Any:
+        plan = active_plan()
+        schedule = plan.for_pass(hires=hires_steps is not None) if plan is not None else None
+        if schedule is None:
+            return None
+        return planned_conditioning(schedule, encode_at, steps, hires_steps, old_timelines)
 
     @staticmethod
     def _decision(p: Job) -> Apply | None:
@@ -154,3 +219,20 @@ class ClipSkipController:
         comment = getattr(p, "comment", None)
         if callable(comment):
             comment(text)
+
+
+def _axis_wanted(value: object) -> Wanted | None:
+    """An X/Y/Z cell's mark: a value, or a schedule's text (plain data, see guard.JobState)."""
+    if value is None or isinstance(value, int | float) and not isinstance(value, bool):
+        return value  # checked by the axis before the first cell
+    return parse_schedule(value, source="X/Y/Z plot: Clip skip schedule")
+
+
+def _layers(used: int, plan: Schedule | None, hires: ClipSkipValue | None) -> list[int]:
+    """The whole values whose layers the image was encoded from, for the notices."""
+    wanted = [*(plan.values if plan is not None else [used]), *([hires] if hires is not None else [])]
+    layers = []
+    for value in wanted:
+        lower, share = blend_layers(value)
+        layers += [lower, lower + 1] if share else [lower]
+    return layers

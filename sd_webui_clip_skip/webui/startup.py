@@ -8,7 +8,7 @@ from .. import logger
 from ..host import Host
 from . import api_guard, status
 from .controller import ClipSkipController
-from .guard import release_job, settings_to_save
+from .guard import settings_to_save
 
 
 def start(host: Host, script_file: str) -> ClipSkipController:
@@ -16,7 +16,7 @@ def start(host: Host, script_file: str) -> ClipSkipController:
     logger.info("Per-generation Clip skip on %s.", host.name)
     controller = ClipSkipController(host)
     host.guard_settings_saves(settings_to_save)
-    host.release_when_closed(release_job)
+    host.release_when_closed(controller.release)
 
     def on_app_started(_demo: Any, app: Any) -> None:
         # The host's API routes exist by now (A1111 82a973c0 webui.py:webui creates the API first).

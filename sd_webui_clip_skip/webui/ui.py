@@ -15,6 +15,7 @@ from ..rules.values import DEFAULT, INFOTEXT_KEY, MAXIMUM, MINIMUM
 SAVE_LABEL = "Save for this checkpoint"
 CLEAR_LABEL = "Forget saved"
 STATUS_UNREADABLE_CLASS = "clip-skip-status-unreadable"  # read by javascript/clip_skip.js
+SCHEDULE_PLACEHOLDER = "e.g. 1.5 (between 1 and 2) or [2:1:0.5] (2, then 1 from half the steps)"
 
 
 @dataclass(frozen=True)
@@ -53,16 +54,17 @@ def build_controls(
         with gr.Accordion(enabled_spec.label, open=False, elem_id=elem_id("clip_skip")):
             enabled = gr.Checkbox(False, label=enabled_spec.label, elem_id=elem_id("clip_skip_enabled"))
             body = _accordion_body(elem_id, is_img2img, actions, status_readable)
-    clip_skip, auto, hires, hires_clip_skip = body
+    clip_skip, auto, hires, hires_clip_skip, schedule = body
     targets = paste_targets(skipped_paste_keys)
     return Controls(
-        inputs=[enabled, clip_skip, auto, hires, hires_clip_skip],
+        inputs=[enabled, clip_skip, auto, hires, hires_clip_skip, schedule],
         infotext_fields=[
             (enabled, targets.enabled),
             (clip_skip, targets.clip_skip),
             (auto, targets.auto),
             (hires, targets.hires),
             (hires_clip_skip, targets.hires_clip_skip),
+            (schedule, targets.schedule),
         ],
         # "Send to img2img/txt2img" copies these components across tabs by label.
         paste_field_names=[INFOTEXT_KEY],
@@ -71,11 +73,20 @@ def build_controls(
 
 def _accordion_body(
     elem_id: Callable[[str], str], is_img2img: bool, actions: ModelDefaultActions, status_readable: bool
-) -> tuple[Any, Any, Any, Any]:
-    _, value_spec, auto_spec, hires_spec, hires_value_spec = ARGS
+) -> tuple[Any, Any, Any, Any, Any]:
+    _, value_spec, auto_spec, hires_spec, hires_value_spec, schedule_spec = ARGS
     with gr.Row():
         clip_skip = _slider(value_spec.label, elem_id("clip_skip_value"))
         auto = gr.Checkbox(False, label=auto_spec.label, elem_id=elem_id("clip_skip_auto"))
+    # The slider gives whole values; a blend or a schedule is typed here, and outranks the slider and Auto.
+    schedule = gr.Textbox(
+        "",
+        label=schedule_spec.label,
+        placeholder=SCHEDULE_PLACEHOLDER,
+        lines=1,
+        max_lines=1,
+        elem_id=elem_id("clip_skip_schedule"),
+    )
     with gr.Row():
         save = gr.Button(SAVE_LABEL, size="sm", elem_id=elem_id("clip_skip_save"))
         clear = gr.Button(CLEAR_LABEL, size="sm", elem_id=elem_id("clip_skip_clear"))
@@ -87,7 +98,7 @@ def _accordion_body(
     with gr.Row(visible=not is_img2img):
         hires = gr.Checkbox(False, label=hires_spec.label, elem_id=elem_id("clip_skip_hires"))
         hires_clip_skip = _slider(hires_value_spec.label, elem_id("clip_skip_hires_value"))
-    return clip_skip, auto, hires, hires_clip_skip
+    return clip_skip, auto, hires, hires_clip_skip, schedule
 
 
 def _slider(label: str, elem_id: str) -> Any:

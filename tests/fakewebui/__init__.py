@@ -21,7 +21,7 @@ from types import SimpleNamespace
 
 import gradio as gr
 
-from . import api, callbacks, infotext, models, networks, processing, scripts, xyz
+from . import api, callbacks, infotext, models, networks, processing, prompt_parser, scripts, xyz
 from .models import Checkpoint
 from .options import CLIP_KEY, OptionInfo, Options
 from .profiles import PROFILES, EngineClipSkip, HostProfile
@@ -83,6 +83,7 @@ class FakeWebUI:
                 dynamic_clip_skip_use_schedule=OptionInfo(False),
                 dynamic_clip_skip_schedule_values=OptionInfo(""),
             )
+        self.prompt_parser = prompt_parser.make_module(lambda prompts: processing.encode(self, prompts))
         self.engine_clip_skip = None
         """What a Forge-family engine was last told by set_clip_skip (profiles.EngineClipSkip)."""
         vars(self.opts.cmd_opts).update(cmd_opts or {})
@@ -125,6 +126,7 @@ class FakeWebUI:
         self._add_module("modules.sd_models", **self.sd_models.module_attributes())
         self._add_module("modules.paths_internal", data_path=self.data_path)
         self._add_module("modules.processing", StableDiffusionProcessing=processing.Processing)
+        self._set_module("modules.prompt_parser", self.prompt_parser)
         self._set_module("networks", self.networks)
         self.xyz_module = xyz.make_module(self.profile)
         self._add_module(
@@ -273,6 +275,14 @@ class FakeWebUI:
     def restarted(self, **kwargs):
         """A new WebUI process on the same data directory: config.json is all it remembers."""
         return FakeWebUI(flavor=self.flavor, config=self.saved_config(), data_path=self.data_path, **kwargs)
+
+    @property
+    def encoding_model(self):
+        """The model passed to get_learned_conditioning: the loaded one; a fake without checkpoints has none, and
+        then a Forge-family host's engine is a bare one that can be told its Clip skip (base.py:set_clip_skip)."""
+        if self.shared.sd_model is not None or self.profile.engine_clip_skip is EngineClipSkip.AT_ENCODE:
+            return self.shared.sd_model
+        return SimpleNamespace(set_clip_skip=lambda n: setattr(self, "engine_clip_skip", int(n)))
 
     @property
     def loaded_checkpoint(self):

@@ -13,6 +13,8 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import NamedTuple
 
+from .profiles import EngineClipSkip
+
 
 def write_safetensors(path, metadata=None, payload=b"\0\0\0\0"):
     """The safetensors layout: 8-byte little-endian header length, JSON header (with
@@ -206,7 +208,7 @@ def _wrapped(wrapper, wrapped):
     return _instance(wrapper, wrapped=_instance(wrapped))
 
 
-def make_model(profile, info):
+def make_model(profile, info, tell_clip_skip=None):
     table = MODEL_TABLES[profile.models]
     if info.family not in table:
         raise RuntimeError(f"{profile.name} cannot load a {info.family} model")
@@ -221,6 +223,8 @@ def make_model(profile, info):
         model.cond_stage_model = _wrapped(*row.encoder)
     model.sd_checkpoint_info = info  # sd_models.py:load_model_weights
     model.sd_model_checkpoint = info.filename
+    if tell_clip_skip is not None:  # Forge-family engines (backend/diffusion_engine/base.py:set_clip_skip)
+        model.set_clip_skip = tell_clip_skip
     return model
 
 
@@ -304,7 +308,10 @@ class SdModels:
             return self.sd_model
         info.calculate_shorthash()
         self.webui.opts.data["sd_model_checkpoint"] = info.title
-        self.sd_model = make_model(self.webui.profile, info)
+        webui = self.webui
+        engine = webui.profile.engine_clip_skip is not EngineClipSkip.AT_ENCODE
+        tell = (lambda n: setattr(webui, "engine_clip_skip", int(n))) if engine else None
+        self.sd_model = make_model(webui.profile, info, tell)
         self.webui.shared.sd_model = self.sd_model
         return self.sd_model
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from .options import CLIP_KEY
 from .profiles import EngineClipSkip
+from .prompt_parser import Layers, cond_at_step, sampled
 
 CHECKPOINT = "sd_model_checkpoint"
 
@@ -92,7 +93,7 @@ class Processing:
     def get_conds_with_caching(self, prompts, caches, hires_steps=None):
         """StableDiffusionProcessing.get_conds_with_caching: the first cache whose parameters match
         (StableDiffusionProcessing.cached_params, which hold the Clip skip setting and the loaded checkpoint),
-        else encode now into the first cache."""
+        else `prompt_parser.get_learned_conditioning`, looked up now, into the first cache."""
         webui = self.webui
         info = getattr(webui.shared.sd_model, "sd_checkpoint_info", None)
         dynamic = tuple(getattr(webui.opts, key) for key in DYNAMIC_OPTIONS) if webui.profile.dynamic_clip_skip else ()
@@ -103,8 +104,9 @@ class Processing:
         cache = caches[0]
         if webui.profile.engine_clip_skip is EngineClipSkip.BEFORE_EACH_ENCODE:
             webui.engine_clip_skip = int(webui.opts.CLIP_stop_at_last_layers)
+        function = webui.prompt_parser.get_learned_conditioning
         with webui.devices.autocast():
-            cache[1] = encode(webui, prompts)
+            cache[1] = function(webui.encoding_model, prompts, self.steps, hires_steps, False)
         cache[0] = params
         return cache[1]
 
@@ -128,7 +130,8 @@ class Processing:
             finally:
                 webui.opts.assign(CLIP_KEY, before)
             self.c = sets[schedule[0]]
-            self.sampled_layers = tuple(sets[value][1] for value in schedule)
+            # the sampler takes each step's set (reForge sd_samplers_cfg_denoiser.py:CFGDenoiser.forward)
+            self.sampled_layers = tuple(cond_at_step(sets[value][0], step) for step, value in enumerate(schedule))
             self.clip_skip = schedule[0]
             if custom:
                 self.extra_generation_params["Dynamic clip skip schedule"] = (
@@ -152,9 +155,13 @@ class Processing:
             return
         if self.webui.profile.engine_clip_skip is EngineClipSkip.AT_SETUP:  # ersatzForge sets it again here
             self.webui.engine_clip_skip = int(self.webui.opts.CLIP_stop_at_last_layers)
-        total_steps = self.hr_second_pass_steps or self.steps
         self.hr_uc = ("uc", self.prompts)  # encoded the same way; the fake follows only the prompt
-        self.hr_c = self.get_conds_with_caching(self.prompts, [self.cached_hr_c, self.cached_c], total_steps)
+        self.hr_c = self.get_conds_with_caching(self.prompts, [self.cached_hr_c, self.cached_c], self.hires_steps)
+
+    @property
+    def hires_steps(self):
+        """StableDiffusionProcessingTxt2Img.calculate_hr_conds: the hires pass's own steps, else the first pass's."""
+        return self.hr_second_pass_steps or self.steps
 
 
 @dataclass
@@ -211,12 +218,12 @@ def encode(webui, prompts):
         n = webui.opts.CLIP_stop_at_last_layers
     else:
         n = webui.engine_clip_skip
-    hidden_states = [f"layer {i}" for i in range(13)]
+    hidden_states = [Layers({i: 1.0}) for i in range(13)]
     layer = hidden_states[-n] if n > 1 else hidden_states[-1]
     webui.encode_calls.append((tuple(prompts), n))
     for elsewhere in webui.meanwhile:
         elsewhere()
-    return (tuple(prompts), layer)
+    return layer
 
 
 def create_infotext(webui, p, index):
@@ -291,7 +298,7 @@ def process_images_inner(webui, p):
         for position in range(p.batch_size):
             index = batch * p.batch_size + position
             # the layers the first pass's and the hires pass's conds were encoded from
-            first_pass = p.sampled_layers or p.c[1]  # reForge's dynamic schedule: a layer per step
+            first_pass = p.sampled_layers or sampled(p.c, p.steps)  # reForge's dynamic schedule: a layer per step
             images.append(("image", p.prompt, p.seed + index, first_pass, hr_layer))
             infotexts.append(create_infotext(webui, p, index))
         if webui.interrupt_after_first_batch:
@@ -316,7 +323,7 @@ def sample_hr_pass(webui, p):
         p.calculate_hr_conds()  # sample_hr_pass (Forge alike)
     if p.scripts is not None:
         p.scripts.run_hook("before_hr", p)  # sample_hr_pass (Forge alike)
-    return p.hr_c[1]
+    return sampled(p.hr_c, p.hires_steps)
 
 
 def run_job(webui, p, runner, script_args):

@@ -140,7 +140,7 @@ def test_xyz_plot_refuses_bad_axis_values_before_the_first_image(webui):
     body = generation(script_name=XYZ_SCRIPT_NAME, script_args=xyz_args(xyz_plot_args(webui), "Clip skip", "0, 5"))
     refused = generate(webui, body)
     assert refused.status >= 400  # the host turns the plot's exception into a 500
-    assert "Clip skip value '0' is not an integer from 1 to 12" in json.dumps(refused.body)
+    assert "Clip skip value '0' is not a number from 1 to 12 with at most one decimal" in json.dumps(refused.body)
     assert not refused.body.get("images")
 
 

@@ -24,6 +24,9 @@ test('headerText in each state', () => {
     assert.equal(headerText({enabled: true, value: 3, auto: true, global: 2, autoStatus: auto}), '2 (auto · saved for animeModelV3)');
     assert.equal(headerText({enabled: true, value: 3, auto: true, global: 2, autoStatus: {value: 1, text: ''}}), '1 (auto)');
     assert.equal(headerText({enabled: true, value: 3, auto: true, global: 2, autoStatus: null}), '(auto)');
+    assert.equal(headerText({enabled: true, value: 3, auto: true, schedule: '[2:1:0.5]', global: 2, autoStatus: auto}), '[2:1:0.5] (this generation)');
+    assert.equal(headerText({enabled: true, value: 3, auto: false, schedule: '1.5', global: 2}), '1.5 (this generation)');
+    assert.equal(headerText({enabled: false, value: 3, auto: false, schedule: '1.5', global: 2}), '2 (global)');
 });
 
 test('readStatus checks the server\'s JSON', () => {
@@ -46,7 +49,7 @@ test('registerHints adds missing hints and never replaces one already there', ()
 });
 
 test('every hint is one line and explains the values where it is about them', () => {
-    assert.deepEqual(Object.keys(HINTS).sort(), ['Auto (per model)', 'Clip skip value', 'Hires clip skip']);
+    assert.deepEqual(Object.keys(HINTS).sort(), ['Auto (per model)', 'Clip skip value', 'Exact value or schedule', 'Hires clip skip']);
     for (const text of Object.values(HINTS)) assert.doesNotMatch(text, /\n/);
     assert.match(HINTS['Clip skip value'], /1 = all 12 CLIP layers \(the default\), 2 = skip the last layer \(the usual anime setting\), N = stop N−1 layers before the end/);
 });
@@ -57,4 +60,8 @@ test('effectiveValue: global while off, the slider while on, Auto\'s value once 
     assert.equal(effectiveValue({enabled: true, value: 3, auto: true, global: 2, autoStatus: {value: 5, text: ''}}), 5);
     assert.equal(effectiveValue({enabled: true, value: 3, auto: true, global: 2, autoStatus: null}), null);
     assert.equal(effectiveValue({enabled: false, value: 3, auto: false, global: null, autoStatus: null}), null);
+    assert.equal(effectiveValue({enabled: true, value: 3, auto: false, schedule: '1.5', global: 2}), 2, 'a blend: the nearest whole value\'s notice');
+    assert.equal(effectiveValue({enabled: true, value: 3, auto: false, schedule: '1.4', global: 2}), 1);
+    assert.equal(effectiveValue({enabled: true, value: 3, auto: true, schedule: '[2:1:0.5]', global: 2}), null);
+    assert.equal(effectiveValue({enabled: true, value: 3, auto: false, schedule: '1.55', global: 2}), null);
 });
