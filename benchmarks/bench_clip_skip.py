@@ -6,9 +6,10 @@ Run by hand against your own WebUI (the same variables as the integration suite,
 
 Prints a table and writes benchmarks/results/<host>-<commit>.json.
 
-1. Paired generations: the host's own `override_settings` at 2, the extension on at 2 and the
-   extension off, interleaved round by round so drift in machine load hits all three alike; a small
-   image in few steps, so text encoding is a large share of each generation. Medians and ratios.
+1. Paired generations: the host's own `override_settings` at 2, the extension on at 2, the extension with a
+   schedule of two values ([2:1:0.5]: each prompt encoded twice) and the extension off, interleaved round by round
+   so drift in machine load hits all alike; a small image in few steps, so text encoding is a large share of each
+   generation. Medians and ratios.
 2. The seconds the extension's hooks take per generation, measured inside the WebUI process by a
    benchmark-only shim extension (benchmarks/hook_timer).
 3. Startup: what the host's own startup profile records for the extension's script file and
@@ -37,6 +38,7 @@ SETTINGS = {"CLIP_stop_at_last_layers": 1}  # the host restores its own override
 VARIANTS = {
     "host override_settings 2": generation(override_settings={"CLIP_stop_at_last_layers": 2}),
     "extension on at 2": generation([True, 2]),
+    "extension schedule [2:1:0.5]": generation([True, 2, False, False, 1, "[2:1:0.5]"]),
     "extension off": generation([False, 2]),
 }
 SCRIPT_FILE = "clip_skip.py"
@@ -115,7 +117,7 @@ def median_ms(values: list[float]) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--rounds", type=int, default=15, help="rounds of the three paired variants")
+    parser.add_argument("--rounds", type=int, default=15, help="rounds of the paired variants")
     parser.add_argument("--startup-runs", type=int, default=2, help="starts with and without the extension")
     args = parser.parse_args()
     config = WebUIConfig.from_environment()
@@ -152,6 +154,8 @@ def main() -> None:
         "median_ms": {name: median_ms(values) for name, values in seconds.items()},
         "ratio_on_to_host_override": statistics.median(seconds["extension on at 2"]) / override,
         "ratio_off_to_host_override": statistics.median(seconds["extension off"]) / override,
+        "ratio_schedule_to_on": statistics.median(seconds["extension schedule [2:1:0.5]"])
+        / statistics.median(seconds["extension on at 2"]),
         "hook_ms_per_generation": {
             name: {"median": median_ms(values), "max": max(values) * 1000} for name, values in hooks.items()
         },
@@ -181,6 +185,7 @@ def report(results: dict) -> str:
         *(f"| median generation, {name} | {value:.0f} ms |" for name, value in medians.items()),
         f"| extension on / host override (median ratio) | {results['ratio_on_to_host_override']:.3f} |",
         f"| extension off / host override (median ratio) | {results['ratio_off_to_host_override']:.3f} |",
+        f"| schedule of two values / extension on at 2 (median ratio) | {results['ratio_schedule_to_on']:.3f} |",
         *(
             f"| extension hooks per generation, {name} (median / max) | {hooks['median']:.3f} / {hooks['max']:.3f} ms |"
             for name, hooks in results["hook_ms_per_generation"].items()

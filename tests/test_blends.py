@@ -200,3 +200,14 @@ def test_schedule_box_paste_leaves_it_when_nothing_is_recorded(webui):
     by_component = {id(component): u for (component, _), u in zip(fields, updates, strict=True)}
     # A missing Clip skip is the host's 1 (parse_generation_parameters): a whole value, so the box is cleared.
     assert by_component[id(webui.extension().controls[SCHEDULE])] in (update(""), NO_CHANGE)
+
+
+def test_the_api_infotext_field_restores_the_exact_value_or_schedule(webui):
+    """The API makes `Clip skip: 2` an override of its own beside the pasted 1.5 (api.py:Api.apply_infotext)."""
+    for wanted, job in ((args(1.5), {}), (args(schedule="[2:1:0.5]"), {"steps": 4})):
+        made = webui.api_txt2img({"alwayson_scripts": {"clip skip": {"args": list(wanted)}}, **job})
+        infotext = made["infotexts"][0]
+        pasted = webui.api_txt2img({"infotext": infotext, **job})
+        assert pasted["infotexts"][0].splitlines()[-1] == infotext.splitlines()[-1]
+        assert pasted["images"] == made["images"]
+    assert webui.global_clip_skip == 1

@@ -4,6 +4,7 @@ import pytest
 
 from sd_webui_clip_skip.rules.args import ScriptArgs
 from sd_webui_clip_skip.rules.precedence import Apply, AutoChoice, Refuse, Source, decide
+from sd_webui_clip_skip.rules.schedule import parse_schedule
 from sd_webui_clip_skip.rules.values import SETTING_KEY as KEY
 
 ON_2 = ScriptArgs(enabled=True, clip_skip=2)
@@ -71,6 +72,30 @@ def test_a_job_override_outranks_the_accordion_and_is_not_ours_to_write():
 def test_a_job_override_that_should_stay_is_not_guarded():
     decision, _ = run(ON_2, overrides={KEY: 2}, restore=False)
     assert decision == Apply(Source.JOB_OVERRIDE, 2, guard=False)  # same value: nothing superseded
+
+
+@pytest.mark.parametrize(
+    ("exact", "override", "outranks"),
+    [
+        ("1.5", 2, False),  # `Clip skip: 2, Clip skip blend: 1.5` pasted through the API's infotext field
+        ("1.5", "2", False),
+        ("[2:1:0.5]", 2, False),  # a schedule is recorded as its first stage
+        ("1.4", 1, False),
+        ("1.5", 1, True),  # a different whole value is the caller's own choice
+        ("[2:1:0.5]", 1, True),
+        ("1.5", "two", True),
+    ],
+)
+def test_an_override_that_only_rounds_the_exact_value_leaves_it_standing(exact, override, outranks):
+    args = ScriptArgs(enabled=True, clip_skip=1, schedule=parse_schedule(exact))
+    decision, _ = run(args, overrides={KEY: override})
+    assert (decision.source is Source.JOB_OVERRIDE) is outranks
+    if not outranks:
+        assert (decision.value, decision.plan, decision.guard) == (int(override), args.schedule, True)
+
+
+def test_an_override_beside_a_whole_accordion_value_still_outranks_it():
+    assert run(ON_2, overrides={KEY: 2})[0].source is Source.JOB_OVERRIDE
 
 
 def test_auto_is_not_asked_when_a_job_override_decides():

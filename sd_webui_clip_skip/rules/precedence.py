@@ -7,7 +7,10 @@ With the accordion off and no cell there is nothing to do: the host's own behavi
 One override is no choice of the user's: agent-scheduler writes `Clip skip: <the global value>` into
 every task queued from the UI (a33753321 agent_scheduler/task_helpers.py:
 map_ui_task_args_list_to_named_args), so a UI job's override that only repeats the global value does
-not outrank the accordion (`only_repeats_global`). Over the API (`p.is_api`) every override counts.
+not outrank the accordion (`only_repeats_global`). Over the API (`p.is_api`) every override counts, but one:
+the API's `infotext` field turns the portable `Clip skip: 2` beside `Clip skip blend: 1.5` (or a schedule) into
+an override of its own, so an override that is only the whole number the accordion's blend or schedule is
+recorded as leaves the exact value standing (`only_rounds`).
 """
 
 from __future__ import annotations
@@ -83,6 +86,19 @@ Wanted = ClipSkipValue | Schedule
 """A Clip skip, a blend such as 1.5, or a schedule."""
 
 
+def only_rounds(override: object, wanted: Wanted) -> bool:
+    """True for an override that equals the whole number a blend or schedule is recorded as. The API's `infotext`
+    field makes one from every `Clip skip` it reads, script fields or not (A1111 82a973c0 api/api.py:
+    Api.apply_infotext, infotext_utils.py:get_override_settings); it asks for nothing the exact value does not."""
+    applied = _apply(Source.EXTENSION, wanted, None)
+    if applied.plan is None:
+        return False
+    try:
+        return parse_clip_skip(override) == applied.value
+    except ClipSkipError:
+        return False
+
+
 def decide(
     args: ScriptArgs,
     *,
@@ -105,9 +121,13 @@ def decide(
     hires = args.hires_clip_skip if args.enabled and args.hires and has_hires_pass else None
     if axis is not None:  # each cell wins, whatever the accordion says
         return _apply(Source.AXIS, axis, hires)
-    if SETTING_KEY in overrides and override_counts:
+    own = None if args.auto and args.requested is None else _own(args)
+    if (
+        SETTING_KEY in overrides
+        and override_counts
+        and not (own is not None and only_rounds(overrides[SETTING_KEY], own))
+    ):
         value = overrides[SETTING_KEY]
-        own = None if args.auto and args.requested is None else _own(args)
         return Apply(
             Source.JOB_OVERRIDE,
             value,
@@ -115,8 +135,8 @@ def decide(
             hires=hires,
             superseded=_describe(own) if own is not None and own != value else None,
         )
-    if not args.auto or args.requested is not None:
-        return _apply(Source.EXTENSION, _own(args), hires)
+    if own is not None:
+        return _apply(Source.EXTENSION, own, hires)
     found = auto()
     if found is None:
         return Refuse("Clip skip was not applied: Auto found no value")

@@ -77,6 +77,14 @@ def references(request, webui_config, checkpoint, untouched_checkout) -> dict[st
     try:
         plain = server.post(TXT2IMG, generation())
         host_override = server.post(TXT2IMG, generation(override_settings={"CLIP_stop_at_last_layers": 2}))
+        pasted = {name: server.post(TXT2IMG, generation(infotext=text)) for name, text in EXACT_INFOTEXTS.items()}
     finally:
         server.stop()
-    return {"plain": plain, "host_override_2": host_override}
+    return {"plain": plain, "host_override_2": host_override, **pasted}
+
+
+EXACT_INFOTEXTS = {
+    "pasted_blend": "Steps: 2, Seed: 1234, Clip skip: 2, Clip skip blend: 1.5",
+    "pasted_schedule": 'Steps: 2, Seed: 1234, Clip skip: 2, Clip skip schedule: "[2:1:0.5]"',
+}
+"""The last lines the extension writes for 1.5 and [2:1:0.5], pasted into the WebUI without it."""
