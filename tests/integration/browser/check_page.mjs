@@ -1,7 +1,8 @@
 // Opens a running WebUI in headless Chromium and checks the Clip skip accordion as a user sees it.
 // Run by tests/integration/test_browser.py:  node check_page.mjs SCENARIO URL SCREENSHOT_DIR METADATA_CHECKPOINT OTHER_CHECKPOINT
 // SCENARIO: "page" (header, global slider, paste, Auto), "save" (save 3 for the metadata checkpoint),
-// "after-restart" (the other checkpoint shows its own value; the saved 3 is still there).
+// "after-restart" (the other checkpoint shows its own value; the saved 3 is still there),
+// "exact" (a pasted blend and a pasted schedule restore the box, and the images made from them record them).
 // Exits non-zero with the failed check on stderr; prints one line per check passed.
 import {chromium} from 'playwright-core';
 import assert from 'node:assert/strict';
@@ -157,7 +158,52 @@ async function afterRestart(page) {
     }
 }
 
-const SCENARIOS = {page: checkPage, save: saveDefault, 'after-restart': afterRestart};
+async function pasteInfotext(page, parameters) {
+    await page.locator('#txt2img_prompt textarea').fill(`a cat\n${parameters}`);
+    await page.locator('#tab_txt2img #paste').first().click();
+}
+
+async function scheduleBoxIs(page, text) {
+    const box = page.locator(`${accordion('txt2img')}_schedule textarea, ${accordion('txt2img')}_schedule input`).first();
+    await page.waitForFunction(([element, expected]) => element.value === expected, [await box.elementHandle(), text],
+        {timeout: TIMEOUT}).catch(async () => assert.fail(`exact box: expected "${text}", got "${await box.inputValue()}"`));
+}
+
+/** Generate in the page and wait for the infotext under the image to hold `expected`. */
+async function generateAndRead(page, expected) {
+    const info = page.locator('#html_info_txt2img');
+    const before = await info.textContent();
+    await page.locator('#txt2img_generate').click();
+    await page.waitForFunction(([element, old, wanted]) => element.textContent !== old && element.textContent.includes(wanted),
+        [await info.elementHandle(), before, expected], {timeout: 300_000}).catch(async () =>
+        assert.fail(`infotext: expected "${expected}", got "${await info.textContent()}"`));
+    console.log(`ok: the image's infotext has ${expected}`);
+}
+
+async function exactValues(page) {
+    const small = 'Steps: 2, Sampler: Euler, Seed: 1234, Size: 64x64';
+    await pasteInfotext(page, `${small}, Clip skip: 2, Clip skip blend: 1.5`);
+    await headerIs(page, 'txt2img', '1.5 (this generation)');
+    await scheduleBoxIs(page, '1.5');
+    assert.equal(await page.locator(`${accordion('txt2img')}_value input[type=number]`).inputValue(), '2', 'the slider holds the whole value');
+    console.log('ok: pasting "Clip skip blend: 1.5" put 1.5 in the box and 2 on the slider');
+    await openAccordion(page);
+    await shot(page.locator(accordion('txt2img')), 'accordion-blend.png');
+    await generateAndRead(page, 'Clip skip: 2, Clip skip blend: 1.5');
+
+    await pasteInfotext(page, `${small}, Clip skip: 2, Clip skip schedule: "[2:1:0.5]"`);
+    await headerIs(page, 'txt2img', '[2:1:0.5] (this generation)');
+    await scheduleBoxIs(page, '[2:1:0.5]');
+    console.log('ok: pasting the schedule put [2:1:0.5] in the box');
+    await generateAndRead(page, 'Clip skip: 2, Clip skip schedule: "[2:1:0.5]"');
+
+    await pasteInfotext(page, `${small}, Clip skip: 3`);
+    await headerIs(page, 'txt2img', '3 (this generation)');
+    await scheduleBoxIs(page, '');
+    console.log('ok: pasting a whole "Clip skip: 3" emptied the box');
+}
+
+const SCENARIOS = {page: checkPage, save: saveDefault, 'after-restart': afterRestart, exact: exactValues};
 
 const browser = await chromium.launch({executablePath: CHROMIUM, args: FLAGS});
 try {
