@@ -2,8 +2,8 @@ import logging
 
 import pytest
 
-from sd_webui_clip_skip.rules.infotext import parameters, recorded_value
-from sd_webui_clip_skip.rules.paste import paste_targets, pasted_clip_skip
+from sd_webui_clip_skip.rules.infotext import RecordedExact, parameters, recorded_exact, recorded_value
+from sd_webui_clip_skip.rules.paste import paste_targets, pasted_clip_skip, pasted_schedule
 
 TARGETS = paste_targets()
 
@@ -108,3 +108,124 @@ def test_the_skip_list_is_read_at_paste_time():
     assert targets.clip_skip({"Clip skip": "2"}) == 2
     skipped.append("Clip skip")
     assert targets.clip_skip({"Clip skip": "2"}) is None
+
+
+# -- the exact value or schedule beside the whole Clip skip --------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("params", "exact"),
+    [
+        ({"Clip skip": "2", "Clip skip blend": "1.5"}, RecordedExact("Clip skip blend", "1.5")),
+        ({"Clip skip": "2", "Clip skip schedule": "[2:1:0.5]"}, RecordedExact("Clip skip schedule", "[2:1:0.5]")),
+        # this extension's keys first: the schedule, then the blend, then the other WebUIs'
+        (
+            {"Clip skip schedule": "[2:1:0.5]", "Clip skip blend": "1.5", "CLiP-skip": "2.5"},
+            RecordedExact("Clip skip schedule", "[2:1:0.5]"),
+        ),
+        ({"Clip skip blend": " 1.5 ", "CLiP-skip": "2.5"}, RecordedExact("Clip skip blend", "1.5")),
+        ({"Clip skip schedule": "  ", "Clip skip blend": "1.5"}, RecordedExact("Clip skip blend", "1.5")),
+        (
+            {"Clip skip blend": "1.5", "Dynamic clip skip schedule": "4,3,2"},
+            RecordedExact("Clip skip blend", "1.5"),
+        ),
+        # SD.Next's CLiP-skip only when it is no whole number
+        ({"Clip skip": "1", "CLiP-skip": "1.5"}, RecordedExact("CLiP-skip", "1.5")),
+        ({"CLiP-skip": 1.5}, RecordedExact("CLiP-skip", "1.5")),
+        ({"CLiP-skip": "2"}, None),
+        ({"CLiP-skip": "2.0"}, None),
+        ({"CLiP-skip": " 3.00 "}, None),
+        ({"CLiP-skip": 2}, None),
+        (
+            {"CLiP-skip": "1.5", "Dynamic clip skip schedule": "4,3,2"},
+            RecordedExact("CLiP-skip", "1.5"),
+        ),
+        # reForge: the per-step list first, then the ramp from its start
+        (
+            {"Dynamic clip skip schedule": "4,3,2", "Dynamic clip skip start": "5"},
+            RecordedExact("Dynamic clip skip schedule", "4,3,2"),
+        ),
+        ({"Dynamic clip skip": "4->2"}, RecordedExact("Dynamic clip skip", "4->2", start="4")),
+        ({"Dynamic clip skip": "10 -> 2"}, RecordedExact("Dynamic clip skip", "10 -> 2", start="10")),
+        (
+            {"Dynamic clip skip start": "3", "Dynamic clip skip": "4->2"},
+            RecordedExact("Dynamic clip skip", "4->2", start="3"),
+        ),
+        ({"Dynamic clip skip start": "5"}, RecordedExact("Dynamic clip skip", "5", start="5")),
+        ({"Dynamic clip skip": "->2"}, None),
+        ({"Clip skip": "2"}, None),
+        ({"Clip skip blend": "", "Clip skip schedule": " "}, None),
+        ({}, None),
+    ],
+)
+def test_the_exact_value_is_read_from_this_extensions_keys_first(params, exact):
+    assert recorded_exact(params) == exact
+
+
+@pytest.mark.parametrize(
+    ("params", "schedule"),
+    [
+        ({"Clip skip": "2", "Clip skip blend": "1.5"}, "1.5"),
+        ({"Clip skip": "2", "Clip skip blend": "1.50"}, "1.5"),  # in canonical form
+        ({"Clip skip": "2", "Clip skip schedule": "[2:1:0.5]"}, "[2:1:0.5]"),
+        ({"Clip skip": "3", "Clip skip schedule": " 3:0.3,2:0.6,1 "}, "3:0.3, 2:0.6, 1"),
+        ({"Clip skip": "1", "CLiP-skip": "1.5"}, "1.5"),
+        ({"Clip skip": "9", "Dynamic clip skip schedule": "9,7,7,4"}, "9:1, 7:3, 4"),
+        ({"Dynamic clip skip schedule": "4;3;2"}, "4:1, 3:2, 2"),
+        ({"Dynamic clip skip start": "3", "Dynamic clip skip": "4->2"}, "[3:2:1]"),
+        ({"Clip skip": "2"}, ""),  # a whole value only: the box is emptied
+        ({"Clip skip": "2", "CLiP-skip": "2.0"}, ""),
+        ({"CLiP-skip": "3"}, ""),
+        ({}, None),  # nothing recorded: the box is left
+        ({"Clip skip": "abc"}, None),
+    ],
+)
+def test_the_schedule_box_gets_the_recorded_blend_or_schedule_or_is_emptied(params, schedule):
+    assert pasted_schedule(params) == schedule
+    assert TARGETS.schedule(params) == schedule
+
+
+@pytest.mark.parametrize(
+    ("params", "words"),
+    [
+        (
+            {"Clip skip": "2", "Clip skip schedule": "[2:1]"},
+            "Pasted 'Clip skip schedule': [A:B:WHEN] takes three parts",
+        ),
+        ({"Clip skip": "2", "Clip skip blend": "1.55"}, "Pasted 'Clip skip blend' '1.55': value '1.55' must be"),
+        ({"Clip skip": "2", "Clip skip schedule": "[2:13:0.5]"}, "value '13' must be a number from 1 to 12"),
+        ({"Clip skip": "1", "CLiP-skip": "2e0"}, "Pasted 'CLiP-skip' '2e0'"),
+        ({"Dynamic clip skip schedule": "x,y"}, "Dynamic clip skip schedule 'x,y' has no values"),
+        ({"Dynamic clip skip": "abc->2"}, "Dynamic clip skip start must be a number from 1 to 12"),
+    ],
+)
+def test_a_bad_exact_value_leaves_the_box_and_is_logged_once(params, words, caplog):
+    assert pasted_schedule(params) is None
+    assert not caplog.records
+    assert pasted_schedule(params, report=True) is None
+    assert len(caplog.records) == 1 and words in caplog.text
+    assert "the Clip skip controls were left as they were" in caplog.text
+
+
+def test_a_skipped_clip_skip_leaves_the_schedule_box():
+    params = {"Clip skip": "2", "Clip skip schedule": "[2:1:0.5]"}
+    assert pasted_schedule(params, ["Clip skip"]) is None
+    assert paste_targets(lambda: ["Clip skip"]).schedule(params) is None
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"Clip skip schedule": "[2:1:" + "9" * 400 + "]"},
+        {"Dynamic clip skip schedule": "inf"},
+        {"Dynamic clip skip schedule": "4, 1e999"},
+        {"CLiP-skip": "1" * 5000},
+        {"Clip skip schedule": "2:1, " * 1000 + "1:2"},
+        {"Clip skip schedule": ["[2:1:0.5]"], "Clip skip": "2"},
+        {"Clip skip blend": None, "Clip skip": "2"},
+    ],
+    ids=["huge switch point", "inf", "1e999", "5000-digit CLiP-skip", "bad 1000 stages", "a list", "None"],
+)
+def test_no_pasted_text_raises(params):
+    pasted = pasted_schedule(params, report=True)
+    assert pasted is None or isinstance(pasted, str)

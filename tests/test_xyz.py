@@ -1,10 +1,22 @@
 """The X/Y/Z plot axis: value syntax, validation before the first image, and every cell's value."""
 
 import sys
+from types import SimpleNamespace
 
 import pytest
 
-from sd_webui_clip_skip.rules.xyz import AxisValueError, parse_axis_values
+from sd_webui_clip_skip.rules.values import ClipSkipError
+from sd_webui_clip_skip.rules.xyz import (
+    AxisValueError,
+    apply_axis_value,
+    apply_schedule_axis_value,
+    axis_value,
+    format_axis_value,
+    format_schedule_axis_value,
+    parse_axis_values,
+    parse_schedule_axis_values,
+    schedule_axis_value,
+)
 from tests.fakewebui import CLIP_KEY, PROFILES, Checkpoint, FakeWebUI
 from tests.fakewebui.xyz import process_axis
 
@@ -42,6 +54,142 @@ def test_bad_values_name_themselves_and_the_range(text, words):
     with pytest.raises(AxisValueError, match=r"X/Y/Z plot: Clip skip") as error:
         parse_axis_values(text)
     assert words in str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "values"),
+    [
+        ("1-2 [6]", [1, 1.2, 1.4, 1.6, 1.8, 2]),
+        ("1-2 [3]", [1, 1.5, 2]),
+        ("2-1 [3]", [2, 1.5, 1]),
+        ("1-2 [2]", [1, 2]),
+        ("1-2 [1]", [1]),
+        ("1-12 [12]", list(range(1, 13))),
+        ("1-2 [4]", [1, 1, 1, 2]),  # 1.33 and 1.67 need two decimals: truncated as the host's int axis does
+        ("1-2 (+0.5)", [1, 1.5, 2]),
+        ("1.5-3 (+0.5)", [1.5, 2, 2.5, 3]),
+        ("2-1 (-0.5)", [2, 1.5, 1]),
+        ("1.1-1.3 (+0.1)", [1.1, 1.2, 1.3]),
+        ("1-2 (+0.3)", [1, 1.3, 1.6, 1.9]),  # never past its end
+        ("1-2(+0.5)", [1, 1.5, 2]),
+        ("1 - 2", [1, 2]),
+        ("1.-2.", [1, 2]),
+        ("1.5-1.5", [1.5]),
+        ("2, 2.5, 3", [2, 2.5, 3]),
+        ("1.50, 2.0", [1.5, 2]),
+        (" 1-2 [6] , 12", [1, 1.2, 1.4, 1.6, 1.8, 2, 12]),
+    ],
+)
+def test_the_hosts_float_range_syntax_gives_blends(text, values):
+    parsed = parse_axis_values(text)
+    assert parsed == values
+    assert [type(value) for value in parsed] == [type(value) for value in values]  # whole values stay ints
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("1-2 (+0.05)", "range '1-2 (+0.05)': +0.05 has more than one decimal"),
+        ("1.05-2", "range '1.05-2': 1.05 has more than one decimal"),
+        ("1-2.55 [3]", "2.55 has more than one decimal"),
+        ("1-2 [0]", "range '1-2 [0]' asks for no values"),
+        ("1-2 (+0)", "never reaches its end"),
+        ("1-2 (+0.0)", "never reaches its end"),
+        ("2-1 (+0.5)", "never reaches its end"),
+        ("1-2 (-0.5)", "never reaches its end"),
+        ("0-2 (+0.5)", "range '0-2 (+0.5)' includes 0; values must be a number from 1 to 12"),
+        ("0.5-1 [2]", "includes 0.5"),
+        ("1-13 [3]", "includes 13"),
+        ("12-13 (+0.5)", "includes 12.5"),
+        ("-1-2", "includes -1"),
+        ("1-2 [-1]", "value '1-2 [-1]' is not a number from 1 to 12 with at most one decimal"),
+        ("1-2 [4.5]", "value '1-2 [4.5]' is not"),
+        ("1-2 (0.5)", "value '1-2 (0.5)' is not"),  # the step is signed, as in the host
+        ("1-1e1", "value '1-1e1' is not"),
+        ("1e1", "value '1e1' is not"),
+        ("nan", "value 'nan' is not"),
+        ("1-2 [6], 1.55", "value '1.55' is not"),
+        (" , ", "needs at least one value"),
+        pytest.param("1-" + "9" * 400, "is not a number from 1 to 12", id="1-(400 nines)"),
+        pytest.param("1-1000000", "includes 13", id="1-1000000"),
+        pytest.param("1-12 [1000000000]", "more than 1000 values", id="a billion values"),
+        pytest.param("9" * 5000, "is not", id="5000 nines"),
+    ],
+)
+def test_bad_ranges_are_refused_before_any_image_naming_the_range(text, words):
+    with pytest.raises(AxisValueError, match=r"^X/Y/Z plot: Clip skip") as error:
+        parse_axis_values(text)
+    assert words in str(error.value)
+
+
+@pytest.mark.parametrize(("value", "expected"), [("1.5", 1.5), (2.0, 2), ("12", 12), (1.1 + 0.2, 1.3)])
+def test_an_axis_value_is_a_blend(value, expected):
+    assert axis_value(value) == expected and type(axis_value(value)) is type(expected)
+
+
+@pytest.mark.parametrize("value", [True, None, "1.55", 0, "13", "1-2"])
+def test_a_bad_axis_value_is_an_axis_error_and_a_clip_skip_error(value):
+    with pytest.raises(AxisValueError, match=rf"^X/Y/Z plot: Clip skip value {value!r} is not a number") as error:
+        axis_value(value)
+    assert isinstance(error.value, ClipSkipError)
+
+
+def test_a_blend_cell_gives_the_host_its_nearest_whole_value_and_the_hooks_the_blend():
+    p = SimpleNamespace(override_settings={})
+    apply_axis_value(p, 1.5, [1, 1.5])
+    assert p.override_settings == {"CLIP_stop_at_last_layers": 2} and p.clip_skip_axis == 1.5
+    assert format_axis_value(p, None, 1.5) == "Clip skip: 1.5" and format_axis_value(p, None, 2) == "Clip skip: 2"
+
+
+@pytest.mark.parametrize(
+    ("text", "schedules"),
+    [
+        ('"[2:1:0.5]", "3:0.3, 2:0.6, 1"', ["[2:1:0.5]", "3:0.3, 2:0.6, 1"]),
+        ("[2:1:0.5], 1.50", ["[2:1:0.5]", "1.5"]),
+        ('"3:0.3, 1"', ["[3:1:0.3]"]),
+        (' "[2:1:0.50]" ', ["[2:1:0.50]"]),
+        ("[2:1:0.5],,1.5", ["[2:1:0.5]", "1.5"]),
+        ('"[ 2.0 : 1 : 8 ]", 2.0', ["[2:1:8]", "2"]),
+    ],
+)
+def test_the_schedule_axis_splits_as_the_host_splits_text_values_and_keeps_canonical_schedules(text, schedules):
+    assert parse_schedule_axis_values(text) == schedules
+    assert [schedule_axis_value(schedule) for schedule in schedules] == schedules
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("3:0.3, 2:0.6, 1", "the last stage has no switch point, got '3:0.3'"),  # unquoted: split at its commas
+        ('"[2:1]"', "[A:B:WHEN] takes three parts"),
+        ("13", "value '13' must be a number from 1 to 12"),
+        ('"1.55"', "value '1.55' must be"),
+        ("", "needs at least one schedule, such as [2:1:0.5]"),
+        ('"", ', "needs at least one schedule"),
+    ],
+)
+def test_bad_schedules_on_the_axis_are_refused_naming_the_problem(text, words):
+    with pytest.raises(AxisValueError, match=r"^X/Y/Z plot: Clip skip schedule") as error:
+        parse_schedule_axis_values(text)
+    assert words in str(error.value)
+
+
+def test_a_very_long_quoted_schedule_is_read_or_refused_as_an_axis_error():
+    text = '"' + " " * 140_000 + '1.5"'  # one quoted value past the csv module's 131072-character field limit
+    try:
+        schedules = parse_schedule_axis_values(text)
+    except AxisValueError:
+        return
+    assert schedules == ["1.5"]
+
+
+def test_a_schedule_cell_gives_the_host_its_first_value_whole_and_the_hooks_the_schedule():
+    p = SimpleNamespace(override_settings={})
+    apply_schedule_axis_value(p, "[2.5:1:0.5]", ["[2.5:1:0.5]"])
+    assert p.override_settings == {"CLIP_stop_at_last_layers": 3} and p.clip_skip_axis == "[2.5:1:0.5]"
+    assert format_schedule_axis_value(p, None, "[2:1:0.5]") == "Clip skip schedule: [2:1:0.5]"
+    with pytest.raises(AxisValueError, match="must be a Clip skip"):
+        schedule_axis_value(None)
 
 
 def axis(webui):

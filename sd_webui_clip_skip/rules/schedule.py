@@ -24,6 +24,10 @@ HIRES_SCHEDULE_NOTE = "the hires-fix pass follows it over its own steps, as prom
 ALLOWED_SCHEDULE = (
     f"a Clip skip ({ALLOWED_BLEND}), [A:B:WHEN] or stages 'A:WHEN, B:WHEN, C' with WHEN a step or a share such as 0.5"
 )
+_LONGEST_SCHEDULE = 2000
+"""Characters: a stage for each of 150 steps fits; a longer text is refused before it is read."""
+_PAST_ANY_STEP = 1e9
+"""A switch point beyond every pass's steps (a float of 400 nines is inf, which int() refuses)."""
 _BRACKETS = re.compile(r"\s*\[([^\[\]]*)\]\s*")
 _WHEN = re.compile(r"\s*(\d+|\d*\.\d+|\d+\.)\s*")
 
@@ -64,6 +68,8 @@ def parse_schedule(text: object, *, source: str = "Clip skip schedule") -> Sched
     """Raise ClipSkipError naming `source` for anything that is not a schedule."""
     if not isinstance(text, str) or not text.strip():
         raise ClipSkipError(f"{source} must be {ALLOWED_SCHEDULE}, got {text!r}")
+    if len(text) > _LONGEST_SCHEDULE:
+        raise ClipSkipError(f"{source} has {len(text)} characters; at most {_LONGEST_SCHEDULE}")
     bracketed = _BRACKETS.fullmatch(text)
     if bracketed:
         parts = bracketed.group(1).split(":")
@@ -124,7 +130,7 @@ def stage_ends(
 
 
 def _switch_step(when: str, total: int, int_offset: int, share_offset: float, use_old_scheduling: bool) -> int:
-    number = float(when)
+    number = min(float(when), _PAST_ANY_STEP)
     if use_old_scheduling:
         return int(number * total if number < 1 else number)
     if "." in when:
@@ -162,7 +168,7 @@ def from_reforge(start: object, schedule_values: object) -> Schedule:
         for part in schedule_values.replace(";", ",").split(","):
             try:
                 values.append(min(max(int(float(part)), 2), MAXIMUM))
-            except ValueError:
+            except (ValueError, OverflowError):  # reForge skips what it cannot read; int(inf) overflows
                 continue
         if not values:
             raise ClipSkipError(f"Dynamic clip skip schedule {schedule_values!r} has no values")

@@ -27,6 +27,10 @@ _WHOLE_NUMBER_TEXT = re.compile(r"\s*\+?(\d+)(?:\.0*)?\s*")
 _BLEND_TEXT = re.compile(r"\s*\+?(\d+)(?:\.(\d?)0*)?\s*")
 
 
+_LONGEST_TEXT = 32
+"""Longer text is no Clip skip: int() of thousands of digits raises its own error (sys.int_info), and is slow."""
+
+
 class ClipSkipError(ValueError):
     """A value that is not a Clip skip; the message names where it came from and what is allowed."""
 
@@ -51,7 +55,7 @@ def _whole_number(value: object) -> int | None:
     if isinstance(value, float):
         return int(value) if math.isfinite(value) and value.is_integer() else None
     if isinstance(value, str):
-        match = _WHOLE_NUMBER_TEXT.fullmatch(value)
+        match = _WHOLE_NUMBER_TEXT.fullmatch(value) if len(value) <= _LONGEST_TEXT else None
         return int(match.group(1)) if match else None
     return None
 
@@ -73,12 +77,12 @@ def _tenths(value: object) -> int | None:
     if isinstance(value, int):
         return value * 10
     if isinstance(value, float):
-        if not math.isfinite(value):
+        if not math.isfinite(value) or abs(value) > MAXIMUM * 10:  # 1e308 * 10 is inf, which round() refuses
             return None
         tenths = round(value * 10)
         return tenths if abs(value * 10 - tenths) < 1e-6 else None
     if isinstance(value, str):
-        match = _BLEND_TEXT.fullmatch(value)
+        match = _BLEND_TEXT.fullmatch(value) if len(value) <= _LONGEST_TEXT else None
         return int(match.group(1)) * 10 + int(match.group(2) or 0) if match else None
     return None
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import re
+from collections.abc import Sequence
 from io import StringIO
 from typing import Any
 
@@ -38,6 +39,9 @@ AXIS_COST = 0.1  # outside seed, steps and CFG (0.0), which never re-encode; ins
 _NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)"
 _STEPPED_RANGE = re.compile(rf"\s*({_NUMBER})\s*-\s*({_NUMBER})\s*(?:\(\s*([+-](?:\d+(?:\.\d*)?|\.\d+))\s*\))?\s*")
 _COUNTED_RANGE = re.compile(rf"\s*({_NUMBER})\s*-\s*({_NUMBER})\s*\[\s*(\d+)\s*\]\s*")
+_LARGEST_RANGE_END = 1e6
+_MOST_VALUES = 1000
+"""Of one counted range: more cells than any grid is drawn with, refused before they are made."""
 
 
 class AxisValueError(ClipSkipError):
@@ -78,7 +82,10 @@ def apply_axis_value(p: Any, value: ClipSkipValue, _values: object) -> None:
 def parse_schedule_axis_values(text: str) -> list[str]:
     """The schedules of a typed schedule axis, each checked, in canonical form; the host's own split for text
     values (xyz_grid.py:Script.run.process_axis, csv_string_to_list_strip)."""
-    items = [item.strip() for row in csv.reader(StringIO(text), skipinitialspace=True) for item in row]
+    try:
+        items = [item.strip() for row in csv.reader(StringIO(text), skipinitialspace=True) for item in row]
+    except csv.Error as error:  # a quoted value longer than csv.field_size_limit()
+        raise AxisValueError(f"X/Y/Z plot: Clip skip schedule values cannot be read: {error}") from None
     schedules = [schedule_axis_value(item) for item in items if item]
     if not schedules:
         raise AxisValueError("X/Y/Z plot: Clip skip schedule needs at least one schedule, such as [2:1:0.5]")
@@ -110,11 +117,14 @@ def _expand(item: str) -> list[ClipSkipValue]:
         step = _tenths(stepped[3], item) if stepped[3] else (10 if end >= start else -10)
         if step == 0 or (end - start) * step < 0:
             raise AxisValueError(f"X/Y/Z plot: Clip skip range {item!r} never reaches its end")
-        tenths = list(range(start, end + (1 if step > 0 else -1), step))
+        tenths: Sequence[int] = range(start, end + (1 if step > 0 else -1), step)  # lazy: checked before made
     elif counted:
-        start, end, count = _tenths(counted[1], item), _tenths(counted[2], item), int(counted[3])
+        start, end = _tenths(counted[1], item), _tenths(counted[2], item)
+        count = int(counted[3]) if len(counted[3]) <= len(str(_MOST_VALUES)) else _MOST_VALUES + 1
         if count < 1:
             raise AxisValueError(f"X/Y/Z plot: Clip skip range {item!r} asks for no values")
+        if count > _MOST_VALUES:
+            raise AxisValueError(f"X/Y/Z plot: Clip skip range {item!r} asks for more than {_MOST_VALUES} values")
         spacing = (end - start) / (count - 1) if count > 1 else 0
         exact = [start + spacing * index for index in range(count)]
         if all(abs(value - round(value)) < 1e-6 for value in exact):
@@ -123,10 +133,10 @@ def _expand(item: str) -> list[ClipSkipValue]:
             tenths = [int(start / 10 + spacing / 10 * index) * 10 for index in range(count)]
     else:
         return [axis_value(item)]
-    outside = [value for value in tenths if not MINIMUM * 10 <= value <= MAXIMUM * 10]
-    if outside:
+    outside = next((value for value in tenths if not MINIMUM * 10 <= value <= MAXIMUM * 10), None)
+    if outside is not None:
         raise AxisValueError(
-            f"X/Y/Z plot: Clip skip range {item!r} includes {outside[0] / 10:g}; " f"values must be {ALLOWED_BLEND}"
+            f"X/Y/Z plot: Clip skip range {item!r} includes {outside / 10:g}; " f"values must be {ALLOWED_BLEND}"
         )
     return [axis_value(value / 10) for value in tenths]
 
@@ -134,6 +144,8 @@ def _expand(item: str) -> list[ClipSkipValue]:
 def _tenths(text: str, item: str) -> int:
     """A range's number in tenths; one with more decimals than one cannot be a Clip skip."""
     number = float(text)
+    if not abs(number) <= _LARGEST_RANGE_END:  # also NaN; 1e400 is inf, which round() refuses
+        raise AxisValueError(f"X/Y/Z plot: Clip skip range {item!r}: {text.strip()} is not {ALLOWED_BLEND}")
     if abs(number * 10 - round(number * 10)) > 1e-6:
         raise AxisValueError(f"X/Y/Z plot: Clip skip range {item!r}: {text.strip()} has more than one decimal")
     return round(number * 10)

@@ -74,7 +74,7 @@ def test_the_header_follows_the_global_slider_a_paste_and_auto(in_browser):
 def test_a_pasted_blend_and_schedule_fill_the_box_and_their_images_record_them(in_browser):
     output = in_browser("exact")
     assert "ok: the image's infotext has Clip skip: 2, Clip skip blend: 1.5" in output
-    assert "ok: the image's infotext has Clip skip: 2, Clip skip schedule: \"[2:1:0.5]\"" in output
+    assert 'ok: the image\'s infotext has Clip skip: 2, Clip skip schedule: "[2:1:0.5]"' in output
     assert "ok: pasting a whole" in output
 
 
