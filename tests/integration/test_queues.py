@@ -39,7 +39,7 @@ PASTED = (
 # The extension's own line when args reach its hooks without the API's check (webui/controller.py:before_process).
 REFUSED_13 = (
     'Clip skip args refused, nothing was generated: args[1] (clip_skip, "Clip skip value") '
-    "must be an integer from 1 to 12, got 13"
+    "must be a number from 1 to 12 with at most one decimal, got 13"
 )
 SKIP_INSTALLERS = "--skip-prepare-environment"
 """Extension installers run in prepare_environment (A1111 82a973c0 launch.py:main, launch_utils.py:
