@@ -171,7 +171,7 @@ async function scheduleBoxIs(page, text) {
 
 /** Generate in the page and wait for the infotext under the image to hold `expected`. */
 async function generateAndRead(page, expected) {
-    const info = page.locator('#html_info_txt2img');
+    const info = page.locator('#html_info_txt2img').first(); // gradio 3 gives its wrapper the same id
     const before = await info.textContent();
     await page.locator('#txt2img_generate').click();
     await page.waitForFunction(([element, old, wanted]) => element.textContent !== old && element.textContent.includes(wanted),
