@@ -2,7 +2,9 @@ import sys
 
 import pytest
 
+from sd_webui_clip_skip.host import ModelFamily
 from sd_webui_clip_skip.hosts import UnsupportedHost, detect_host, identify
+from sd_webui_clip_skip.hosts.webui import model_family
 from tests.fakewebui import CLIP_KEY, PROFILES
 
 
@@ -111,3 +113,18 @@ def test_the_version_module_decides_and_the_console_names_the_host(make_webui, c
     capsys.readouterr()
     webui.load_extension()
     assert capsys.readouterr().err == "[Clip skip] Per-generation Clip skip on Forge Classic.\n"
+
+
+class TornDownModel:
+    """A model reForge 3b56b268 tore down while it switched (sd_models.py:complete_model_teardown nulls its torch
+    `_parameters`): torch's Module.__getattr__ then raises TypeError for any attribute not in its __dict__. Seen
+    by the real-host suite when the status was read during a switch. Its flags are plain attributes."""
+
+    is_sd1, is_sd2, is_sdxl, is_sd3 = True, False, False, False
+
+    def __getattr__(self, name):
+        raise TypeError("argument of type 'NoneType' is not iterable")
+
+
+def test_the_family_of_a_torn_down_model_is_read_from_its_flags():
+    assert model_family(TornDownModel()) is ModelFamily.SD1

@@ -73,7 +73,10 @@ def model_family(model: object) -> ModelFamily:
 def _text_encoder_name(model: object) -> str:
     """The class of an SD1/SD2 model's text encoder, under the host's wrapper (`.wrapped`, A1111 82a973c0
     sd_hijack_clip.py:FrozenCLIPEmbedderWithCustomWordsBase.__init__; reForge and Classic forge_clip.py)."""
-    encoder = getattr(model, "cond_stage_model", None)
+    try:
+        encoder = getattr(model, "cond_stage_model", None)
+    except TypeError:  # a model reForge tore down (sd_models.py:complete_model_teardown) has no torch _parameters
+        return ""
     return type(getattr(encoder, "wrapped", encoder)).__name__
 
 

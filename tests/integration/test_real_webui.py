@@ -78,7 +78,7 @@ def test_img2img_takes_the_value_too(webui):
     [
         ([True, 13], "Clip skip value"),
         ([True, None], "Clip skip value"),
-        ([True, 2.5], "Clip skip value"),
+        ([True, 2.55], "Clip skip value"),
         (["yes", 2], '"Clip skip"'),
     ],
 )
