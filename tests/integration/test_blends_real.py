@@ -72,6 +72,7 @@ def test_an_xyz_float_range_gives_six_different_cells_with_exact_infotext(webui)
     assert exact(grid, BLEND) is None
     assert len({pixels(cell) for cell in plot.images[1:]}) == 6
     if screenshots := os.environ.get("SD_WEBUI_SCREENSHOTS"):
+        Path(screenshots).mkdir(parents=True, exist_ok=True)
         Path(screenshots, "xyz-clip-skip-1-2-blends.png").write_bytes(plot.images[0])
 
 
