@@ -126,5 +126,10 @@ class TornDownModel:
         raise TypeError("argument of type 'NoneType' is not iterable")
 
 
+class TornDownSdxlModel(TornDownModel):
+    is_sd1, is_sdxl = False, True
+
+
 def test_the_family_of_a_torn_down_model_is_read_from_its_flags():
     assert model_family(TornDownModel()) is ModelFamily.SD1
+    assert model_family(TornDownSdxlModel()) is ModelFamily.SDXL

@@ -56,7 +56,7 @@ def model_family(model: object) -> ModelFamily:
     if getattr(model, "is_sdxl", False):
         # A1111's refiner is an SDXL model whose conditioner has no CLIP-L (sd_xl_refiner.yaml); a loaded model's
         # encoders are wrapped, the original kept as `.wrapped` (sd_hijack.py:StableDiffusionModelHijack.hijack).
-        embedders = getattr(getattr(model, "conditioner", None), "embedders", None)
+        embedders = getattr(_submodule(model, "conditioner"), "embedders", None)
         names = [type(getattr(e, "wrapped", e)).__name__ for e in embedders or ()]
         if embedders is not None and "FrozenCLIPEmbedder" not in names:
             return ModelFamily.SDXL_REFINER
@@ -73,11 +73,18 @@ def model_family(model: object) -> ModelFamily:
 def _text_encoder_name(model: object) -> str:
     """The class of an SD1/SD2 model's text encoder, under the host's wrapper (`.wrapped`, A1111 82a973c0
     sd_hijack_clip.py:FrozenCLIPEmbedderWithCustomWordsBase.__init__; reForge and Classic forge_clip.py)."""
-    try:
-        encoder = getattr(model, "cond_stage_model", None)
-    except TypeError:  # a model reForge tore down (sd_models.py:complete_model_teardown) has no torch _parameters
-        return ""
+    encoder = _submodule(model, "cond_stage_model")
     return type(getattr(encoder, "wrapped", encoder)).__name__
+
+
+def _submodule(model: object, name: str) -> object:
+    """`model.<name>` or None. A model reForge tore down while switching (3b56b268
+    sd_models.py:complete_model_teardown) has no torch `_parameters`, and torch's Module.__getattr__, which finds
+    submodules, then raises TypeError."""
+    try:
+        return getattr(model, name, None)
+    except TypeError:
+        return None
 
 
 def checkpoint_ref(info: Any) -> CheckpointRef | None:
