@@ -18,6 +18,9 @@ _HOOKED_CONDITIONING = "clip_skip_hooked_conditioning"
 # The conditioning caches of every job (class attributes of StableDiffusionProcessing and of its Txt2Img subclass,
 # A1111 82a973c0 processing.py; Forge dfdcbab6, reForge 3b56b268, Classic 1f95d717, ersatzForge fca12a2 alike).
 _COND_CACHES = ("cached_c", "cached_uc", "cached_hr_c", "cached_hr_uc")
+# ersatzForge fca12a2 keeps them instead in one class-level list of [params, conds] pairs (processing.py:
+# StableDiffusionProcessing.cond_cache, get_conds_with_caching).
+_COND_CACHE_LIST = "cond_cache"
 _RELEASES_ON_CLOSE = "clip_skip_releases_on_close"
 
 # Forge-family engines by class (backend/diffusion_engine/*.py of Forge dfdcbab6, ersatzForge fca12a2 and Forge Neo
@@ -292,6 +295,9 @@ class A1111Host:
             cache = getattr(p, name, None)
             if isinstance(cache, list):
                 cache[:] = [None] * len(cache)  # in place: the list is shared by every job
+        pairs = getattr(p, _COND_CACHE_LIST, None)
+        if isinstance(pairs, list):
+            pairs.clear()
 
     def dynamic_clip_skip(self) -> str | None:
         """reForge 3b56b268 shared_options.py: dynamic_clip_skip_enabled, _start, _use_schedule and

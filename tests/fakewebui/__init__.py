@@ -91,7 +91,7 @@ class FakeWebUI:
         self.state.interrupt = lambda: setattr(self.state, "interrupted", True)  # shared_state.py:State.interrupt
         self.callbacks = callbacks
         self.encode_calls = []
-        self.cond_caches = {"c": [None, None], "hr_c": [None, None]}
+        self.cond_caches = {"c": [None, None], "hr_c": [None, None], "list": []}
         if data_path is None:
             data_path = tempfile.mkdtemp(prefix="fakewebui-")
             weakref.finalize(self, shutil.rmtree, data_path, True)

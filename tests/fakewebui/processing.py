@@ -53,6 +53,7 @@ class Processing:
         # StableDiffusionProcessing and StableDiffusionProcessingTxt2Img).
         self.cached_c = webui.cond_caches["c"]
         self.cached_hr_c = webui.cond_caches["hr_c"]
+        self.cond_cache = webui.cond_caches["list"]
         self.c = None
         if not img2img:  # processing.py:StableDiffusionProcessingImg2Img has no hires fix
             self.enable_hr = enable_hr
@@ -98,16 +99,22 @@ class Processing:
         info = getattr(webui.shared.sd_model, "sd_checkpoint_info", None)
         dynamic = tuple(getattr(webui.opts, key) for key in DYNAMIC_OPTIONS) if webui.profile.dynamic_clip_skip else ()
         params = (tuple(prompts), self.steps, hires_steps, webui.opts.CLIP_stop_at_last_layers, info, dynamic)
+        if webui.profile.cond_cache_list:
+            caches = [*self.cond_cache, [None, None]]
         for cache in caches:
             if cache[0] is not None and params == cache[0]:
                 return cache[1]
-        cache = caches[0]
+        cache = caches[-1] if webui.profile.cond_cache_list else caches[0]
         if webui.profile.engine_clip_skip is EngineClipSkip.BEFORE_EACH_ENCODE:
             webui.engine_clip_skip = int(webui.opts.CLIP_stop_at_last_layers)
         function = webui.prompt_parser.get_learned_conditioning
         with webui.devices.autocast():
             cache[1] = function(webui.encoding_model, prompts, self.steps, hires_steps, False)
         cache[0] = params
+        if webui.profile.cond_cache_list:
+            self.cond_cache.append(cache)
+            if len(self.cond_cache) > 4:
+                self.cond_cache.pop(0)
         return cache[1]
 
     def setup_conds(self):

@@ -52,6 +52,9 @@ class HostProfile:
     """Classic: its own Clip skip axis writes `opts.data` directly and its SharedSettingsStackHelper puts the value
     from before the plot back after it (extensions-builtin/xyz/lib_xyz/axis_application.py:apply_clip_skip,
     classes.py:SharedSettingsStackHelper); elsewhere the axis writes the job's override (xyz_grid.py:apply_override)."""
+    cond_cache_list: bool = False
+    """ersatzForge: one class-level list `cond_cache` of up to 4 [params, conds] pairs instead of cached_c/cached_uc
+    (processing.py:StableDiffusionProcessing.cond_cache, get_conds_with_caching)."""
     dynamic_clip_skip: bool = False
     """reForge's Dynamic clip skip settings, read by processing.py:StableDiffusionProcessing.setup_conds."""
 
@@ -91,6 +94,7 @@ PROFILES: dict[str, HostProfile] = {
             forge_version="f2.ersatz",
             engine_clip_skip=EngineClipSkip.AT_SETUP,
             models="ersatzforge",
+            cond_cache_list=True,
         ),
         # Forge Neo, read at the engine and processing commits models/families.py cites: Forge's per-encode
         # set_clip_skip (processing.py @2bec129a:get_conds_with_caching), default 2 (shared_options.py). Its plot is
