@@ -74,9 +74,13 @@ class Job(Protocol):
 AppStartedCallback = Callable[[Any, Any], None]
 EncodeAt = Callable[[int], Any]
 """The host's own conditioning of the prompts at a whole Clip skip."""
-ConditioningHook = Callable[[EncodeAt, int, "int | None", bool], Any]
-"""Given `encode_at`, the steps, the hires steps (None in the first pass) and the old-timelines setting: the
-prompts' conditioning for the running job, or None to leave it to the host."""
+ConditioningHook = Callable[[EncodeAt, int, "int | None", bool, object], Any]
+"""Given `encode_at`, the steps, the hires steps (None in the first pass), the old-timelines setting and the job whose
+conds the host is making (None when another extension encodes on its own): the prompts' conditioning, or None to
+leave it to the host."""
+DirectConditioningHook = Callable[[EncodeAt], Any]
+"""For another extension's direct call of the model's own get_learned_conditioning (no steps): given `encode_at`, the
+conditioning, or None to leave it to the host."""
 
 
 class Host(Protocol):
@@ -159,8 +163,9 @@ class Host(Protocol):
         """Encode the hires-fix prompts again with `clip_skip` in effect."""
         ...
 
-    def hook_conditioning(self, hook: ConditioningHook) -> bool:
-        """Let `hook` make every prompt conditioning the host asks for; False where the host has no place for it."""
+    def hook_conditioning(self, hook: ConditioningHook, direct: DirectConditioningHook) -> bool:
+        """Let `hook` make every prompt conditioning the host asks for, and `direct` what other extensions ask the
+        model for themselves; False where the host has no place for it."""
         ...
 
     def forget_cached_conds(self, p: Any) -> None:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.fakewebui import CLIP_KEY, processing, prompt_parser
+from tests.fakewebui import CLIP_KEY, prompt_parser
 from tests.fakewebui.infotext import NO_CHANGE, update
 from tests.fakewebui.prompt_parser import Layers
 
@@ -184,9 +184,7 @@ def test_a_host_without_a_place_for_blends_uses_the_nearest_whole_value_and_says
     webui = make_webui(config={CLIP_KEY: 1})
     del webui.prompt_parser.get_learned_conditioning  # as if the host had no prompt_parser function to wrap
     webui.load_extension()
-    webui.prompt_parser.get_learned_conditioning = prompt_parser.make_module(
-        lambda prompts: processing.encode(webui, prompts)
-    ).get_learned_conditioning
+    webui.prompt_parser.get_learned_conditioning = prompt_parser.make_module().get_learned_conditioning
     processed, _ = webui.txt2img(args(1.5))
     assert processed.images[0][3] == layer(2)
     assert "Clip skip: 2," in processed.infotexts[0] and "blend" not in processed.infotexts[0]

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import inspect
 import os
+import threading
 from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from ..host import CheckpointRef, ConditioningHook, HostKind, ModelFamily, Settings
+from ..host import CheckpointRef, ConditioningHook, DirectConditioningHook, HostKind, ModelFamily, Settings
 from ..rules.freeze import freeze_reason
 from ..rules.values import SETTING_KEY
 from ..webui.guard import holding
@@ -22,6 +23,7 @@ _COND_CACHES = ("cached_c", "cached_uc", "cached_hr_c", "cached_hr_uc")
 # StableDiffusionProcessing.cond_cache, get_conds_with_caching).
 _COND_CACHE_LIST = "cond_cache"
 _RELEASES_ON_CLOSE = "clip_skip_releases_on_close"
+_TRACKS_ENCODING_JOBS = "clip_skip_tracks_encoding_jobs"
 
 # Forge-family engines by class (backend/diffusion_engine/*.py of Forge dfdcbab6, ersatzForge fca12a2 and Forge Neo
 # 0b824fed…c80bb048); the A1111 flags come after them. Their is_flux/is_wan flags are set by other families too.
@@ -238,11 +240,12 @@ class A1111Host:
                 p.hr_c, p.hr_uc = first_pass_conds  # the hires pass still has conds to sample with
                 raise
 
-    def hook_conditioning(self, hook: ConditioningHook) -> bool:
+    def hook_conditioning(self, hook: ConditioningHook, direct: DirectConditioningHook) -> bool:
         """Wrap prompt_parser.get_learned_conditioning, which every pass's conditioning comes from: processing.py
         looks it up at each call, and get_multicond_learned_conditioning calls it as a module global (A1111
         82a973c0 processing.py:StableDiffusionProcessing.setup_conds, calculate_hr_conds; prompt_parser.py; the
-        same signature in Forge dfdcbab6, reForge 3b56b268, Classic 1f95d717 and ersatzForge fca12a2)."""
+        same signature in Forge dfdcbab6, reForge 3b56b268, Classic 1f95d717 and ersatzForge fca12a2). The job
+        whose conds they are is the one in get_conds_with_caching (`_track_encoding_jobs`)."""
         try:
             from modules import prompt_parser
         except ImportError:
@@ -250,6 +253,7 @@ class A1111Host:
         found = getattr(prompt_parser, "get_learned_conditioning", None)
         if not callable(found):
             return False
+        _track_encoding_jobs()
         host_function: Callable[..., Any] = found
         if getattr(host_function, _HOOKED_CONDITIONING, False):
             return True
@@ -261,14 +265,45 @@ class A1111Host:
                 with self._encoding_at(model, clip_skip):
                     return host_function(model, prompts, steps, hires_steps, use_old_scheduling)
 
-            planned = hook(encode_at, steps, hires_steps, use_old_scheduling)
-            if planned is None:
-                return host_function(model, prompts, steps, hires_steps, use_old_scheduling)
-            return planned
+            self._hook_direct_conditioning(model, direct)
+            job = getattr(_encoding, "job", None)
+            outer, _encoding.through_host = getattr(_encoding, "through_host", False), True
+            try:
+                planned = hook(encode_at, steps, hires_steps, use_old_scheduling, job)
+                if planned is None:
+                    return host_function(model, prompts, steps, hires_steps, use_old_scheduling)
+                return planned
+            finally:
+                _encoding.through_host = outer
 
         setattr(get_learned_conditioning, _HOOKED_CONDITIONING, True)
         prompt_parser.get_learned_conditioning = get_learned_conditioning
         return True
+
+    def _hook_direct_conditioning(self, model: Any, direct: DirectConditioningHook) -> None:
+        """Wrap the model class's own get_learned_conditioning, which prompt_parser calls for the host and other
+        extensions call directly (Tiled Diffusion 22798f6 tile_methods/abstractdiffusion.py:
+        find_noise_for_image_sigma_adjustment): once per class, when the host first encodes with one of its models
+        (A1111 82a973c0 ldm LatentDiffusion, sd_models_xl.py; Forge dfdcbab6 backend/diffusion_engine/*.py)."""
+        model_class = type(model)
+        found = getattr(model_class, "get_learned_conditioning", None)
+        if not callable(found) or getattr(found, _HOOKED_CONDITIONING, False):
+            return
+        host_method: Callable[..., Any] = found
+
+        def get_learned_conditioning(own: Any, texts: Any, *args: Any, **kwargs: Any) -> Any:
+            if getattr(_encoding, "through_host", False):
+                return host_method(own, texts, *args, **kwargs)
+
+            def encode_at(clip_skip: int) -> Any:
+                with self._encoding_at(own, clip_skip):
+                    return host_method(own, texts, *args, **kwargs)
+
+            made = direct(encode_at)
+            return host_method(own, texts, *args, **kwargs) if made is None else made
+
+        setattr(get_learned_conditioning, _HOOKED_CONDITIONING, True)
+        model_class.get_learned_conditioning = get_learned_conditioning
 
     @contextmanager
     def _encoding_at(self, model: Any, clip_skip: int) -> Iterator[None]:
@@ -372,6 +407,35 @@ class A1111Host:
         from fastapi import Depends
 
         return [Depends(_refuse_without_host_api)]
+
+
+_encoding = threading.local()
+"""`job`: the job whose conds the host is making in this thread (get_conds_with_caching), else absent or None;
+`through_host`: True while prompt_parser encodes (the model's own method then passes through)."""
+
+
+def _track_encoding_jobs() -> None:
+    """Every conditioning a job makes for itself goes through StableDiffusionProcessing.get_conds_with_caching
+    (A1111 82a973c0 processing.py: setup_conds, calculate_hr_conds; Forge dfdcbab6, reForge 3b56b268, Classic
+    1f95d717, ersatzForge fca12a2 alike): wrapped once on the class, it tells the conditioning hook which job asks.
+    Another extension that encodes on its own (Tiled Diffusion's region prompts) names no job."""
+    from modules import processing
+
+    job_class = processing.StableDiffusionProcessing
+    host_method = getattr(job_class, "get_conds_with_caching", None)
+    if not callable(host_method) or getattr(host_method, _TRACKS_ENCODING_JOBS, False):
+        return
+
+    def get_conds_with_caching(p: Any, *args: Any, **kwargs: Any) -> Any:
+        outer = getattr(_encoding, "job", None)
+        _encoding.job = p
+        try:
+            return host_method(p, *args, **kwargs)
+        finally:
+            _encoding.job = outer
+
+    setattr(get_conds_with_caching, _TRACKS_ENCODING_JOBS, True)
+    job_class.get_conds_with_caching = get_conds_with_caching
 
 
 class _SettingsView:

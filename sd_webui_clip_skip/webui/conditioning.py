@@ -4,19 +4,18 @@ whole value, then blended and put on the steps.
 A blend N + f is (1 − f)·c(N) + f·c(N + 1), where c(N) is exactly what the host makes at Clip skip N (its layer,
 its final layer norm, its emphasis); for a prompt without emphasis weights that is the blend of the two hidden
 states. A schedule becomes, for each prompt, the host's own list of (last step, conditioning) that its sampler
-walks (rules/schedule.py). The plan is the running job's, kept per thread: a job runs in one thread, from its
-first hook to its last, and nothing else encodes in it meanwhile.
+walks (rules/schedule.py). The plan is a run's (jobs.py); which run an encode belongs to is decided in
+controller.py (`_plan_for`).
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from ..rules.schedule import Schedule, merge_schedules, stage_ends
-from ..rules.values import blend_layers
+from ..rules.values import ClipSkipValue, blend_layers
 
 PromptConds = Sequence[Sequence[Any]]
 """Per prompt, the host's list of ScheduledPromptConditioning(end_at_step, cond) (A1111 82a973c0 prompt_parser.py)."""
@@ -31,22 +30,6 @@ class ConditioningPlan:
 
     def for_pass(self, *, hires: bool) -> Schedule | None:
         return (self.hires or self.first) if hires else self.first
-
-
-_active = threading.local()
-
-
-def activate(plan: ConditioningPlan) -> None:
-    _active.plan = plan
-
-
-def deactivate() -> None:
-    _active.plan = None
-
-
-def active_plan() -> ConditioningPlan | None:
-    plan: ConditioningPlan | None = getattr(_active, "plan", None)
-    return plan
 
 
 def planned_conditioning(
@@ -75,6 +58,12 @@ def planned_conditioning(
         entries = merge_schedules(ends, {value: conds[index] for value, conds in per_value.items()})
         merged.append([_entry(template[0], end, cond) for end, cond in entries])
     return merged
+
+
+def conditioning_at(value: ClipSkipValue, encode_at: Callable[[int], Any]) -> Any:
+    """One conditioning at `value`, for an encode without steps: c(N), or the blend of c(N) and c(N + 1)."""
+    lower, share = blend_layers(value)
+    return blend(encode_at(lower), encode_at(lower + 1), share) if share else encode_at(lower)
 
 
 def _blend_prompts(lower: PromptConds, upper: PromptConds, share: float) -> list[list[Any]]:

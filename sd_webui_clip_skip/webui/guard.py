@@ -3,9 +3,9 @@
 The hosts restore `override_settings` themselves, with gaps: a key missing from config.json is
 applied but never restored (A1111 82a973c0 processing.py:process_images; Forge dfdcbab6 alike), and
 `override_settings_restore_afterwards=False` keeps everything. So the extension snapshots the raw
-setting before the host applies the override and restores it twice: in `postprocess` (normal,
-interrupted and skipped jobs) and when the host closes the job (`with closing(p)` in txt2img.py,
-img2img.py and api.py), which also runs after an exception.
+setting before the host applies the override and restores it when the run ends (jobs.py): in the host's own
+`postprocess` of the run (normal, interrupted and skipped jobs) or when the host closes the job (`with closing(p)`
+in txt2img.py, img2img.py and api.py), which also runs after an exception.
 
 While a value is held, the settings file must not learn it: every save of the settings (Apply
 settings, a quicksetting, `POST /sdapi/v1/options`) writes the value from before the hold for this
@@ -15,7 +15,6 @@ put back when the hold ends, as the host's own override restore does with any ov
 
 from __future__ import annotations
 
-import itertools
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,8 +22,6 @@ from dataclasses import dataclass
 
 from ..host import Settings
 from ..rules.values import SETTING_KEY
-
-JOB_ATTRIBUTE = "clip_skip_job"
 
 
 @dataclass(frozen=True)
@@ -96,62 +93,3 @@ def settings_to_save(settings: Settings) -> Settings:
     saved = dict(settings)
     oldest.before.put_back(saved)
     return saved
-
-
-class JobState:
-    """One job's bookkeeping, kept off the job: only a plain-text token is on `p` (JOB_ATTRIBUTE), so code
-    that copies, pickles or JSON-encodes the job (the X/Y/Z plot's cells, the distributed extension's
-    worker requests, 8fd65ebd scripts/distributed.py: `copy.copy(p.__dict__)` then `json.dumps`) carries
-    nothing but that token; the plot's shallow copies share it, and so this state."""
-
-    def __init__(self) -> None:
-        self._hold: Hold | None = None
-        self._written: tuple[dict[str, object], object, SettingSnapshot] | None = None
-        self.decision: object = None
-        """What the controller decided for the job (or the current X/Y/Z cell)."""
-
-    def arm(self, settings: Settings) -> None:
-        """Remember the global value before the host applies this job's override."""
-        if self._hold is None:
-            self._hold = start_hold(settings)
-
-    def write_override(self, overrides: dict[str, object], value: object) -> None:
-        self._written = (overrides, value, SettingSnapshot.take(overrides))
-        overrides[SETTING_KEY] = value
-
-    def release(self) -> None:
-        """Restore the global value and the job's override entry as they were; safe to call twice."""
-        if self._written is not None:
-            overrides, value, before = self._written
-            # X/Y/Z cells share one override dict: leave it as the next cell expects it.
-            if overrides.get(SETTING_KEY) == value:
-                before.put_back(overrides)
-            self._written = None
-        if self._hold is not None:
-            end_hold(self._hold)
-            self._hold = None
-        self.decision = None
-
-
-_jobs: dict[str, JobState] = {}
-_jobs_lock = threading.Lock()
-_next_job = itertools.count(1)
-
-
-def job_state(p: object) -> JobState:
-    """The job's state, created on first use."""
-    token = getattr(p, JOB_ATTRIBUTE, None)
-    with _jobs_lock:
-        if not isinstance(token, str):
-            token = f"job-{next(_next_job)}"
-            setattr(p, JOB_ATTRIBUTE, token)
-        return _jobs.setdefault(token, JobState())
-
-
-def release_job(p: object) -> None:
-    """Restore everything the job holds (postprocess, and the host closing the job); safe to call twice."""
-    token = getattr(p, JOB_ATTRIBUTE, None)
-    with _jobs_lock:
-        state = _jobs.pop(token, None) if isinstance(token, str) else None
-    if state is not None:
-        state.release()

@@ -21,7 +21,7 @@ from types import SimpleNamespace
 
 import gradio as gr
 
-from . import api, callbacks, infotext, models, networks, processing, prompt_parser, scripts, xyz
+from . import api, callbacks, extensions, infotext, models, networks, processing, prompt_parser, scripts, xyz
 from .models import Checkpoint
 from .options import CLIP_KEY, OptionInfo, Options
 from .profiles import PROFILES, EngineClipSkip, HostProfile
@@ -70,9 +70,20 @@ class FakeWebUI:
     `flavor` names the host family's profile (profiles.py)."""
 
     def __init__(
-        self, *, flavor="a1111", config=None, input_accordion=True, data_path=None, checkpoints=(), cmd_opts=None
+        self,
+        *,
+        flavor="a1111",
+        config=None,
+        input_accordion=True,
+        data_path=None,
+        checkpoints=(),
+        cmd_opts=None,
+        extensions=(),
     ):
         self.flavor = flavor
+        self.extensions = extensions
+        """Other extensions' script classes (extensions.py), built with this WebUI; extension folders load in name
+        order, so these come before ours (scripts.py:list_scripts)."""
         self.profile: HostProfile = PROFILES[flavor]
         self.opts = Options(data=dict(config or {}))
         self.opts.data_labels[CLIP_KEY] = OptionInfo(self.profile.clip_skip_default, infotext="Clip skip")
@@ -83,8 +94,9 @@ class FakeWebUI:
                 dynamic_clip_skip_use_schedule=OptionInfo(False),
                 dynamic_clip_skip_schedule_values=OptionInfo(""),
             )
-        self.prompt_parser = prompt_parser.make_module(lambda prompts: processing.encode(self, prompts))
+        self.prompt_parser = prompt_parser.make_module()
         self.engine_clip_skip = None
+        self._bare_model = None
         """What a Forge-family engine was last told by set_clip_skip (profiles.EngineClipSkip)."""
         vars(self.opts.cmd_opts).update(cmd_opts or {})
         self.state = SimpleNamespace(interrupted=False, skipped=False)
@@ -110,6 +122,8 @@ class FakeWebUI:
             self.sd_models.reload_model_weights()
         self.fail_while_sampling = False
         self.meanwhile = []
+        self.sampler_hooks = []
+        """What runs when a job makes its sampler, with the job (another extension's create_sampler hijack)."""
         """Calls made while a job encodes and samples: what the UI's and the API's other threads do."""
         self.interrupt_after_first_batch = False
         self.input_accordion = input_accordion
@@ -193,7 +207,9 @@ class FakeWebUI:
         return module
 
     def _build_runner(self, *, is_img2img):
-        candidates = [OtherScript(), self.extension_class()]
+        ours = self.extension_class()
+        ours.filename = str(ENTRY_SCRIPT)  # scripts.py:ScriptRunner.initialize_scripts
+        candidates = [OtherScript(), *(extension(self) for extension in self.extensions), ours]
         runner = scripts.ScriptRunner([s for s in candidates if s.show(is_img2img)], is_img2img=is_img2img)
         runner.create_ui(gr.Blocks)
         return runner
@@ -201,6 +217,10 @@ class FakeWebUI:
     def extension(self, runner=None):
         runner = runner or self.txt2img_runner
         return next(s for s in runner.scripts if isinstance(s, self.extension_class))
+
+    def script(self, kind, runner=None):
+        """The script of another extension's class `kind` (extensions.py) in a runner."""
+        return next(s for s in (runner or self.txt2img_runner).scripts if isinstance(s, kind))
 
     def api_default_args(self, runner):
         """api/api.py:Api.init_default_script_args: ui() runs again in a throw-away Blocks."""
@@ -214,31 +234,41 @@ class FakeWebUI:
         return args
 
     # --- jobs ---------------------------------------------------------------------------------
-    def ui_args(self, extension_args, runner=None):
-        """The UI's script_args: every component's value, ours replaced by `extension_args`."""
+    def ui_args(self, extension_args, runner=None, others=None):
+        """The UI's script_args: every component's value, ours replaced by `extension_args`, another extension's
+        (`others`: {its class: its args}) by its own."""
         runner = runner or self.txt2img_runner
         args = runner.default_args()
-        script = self.extension(runner)
-        args[script.args_from : script.args_from + len(extension_args)] = list(extension_args)
+        for script, values in [(self.extension(runner), extension_args)] + [
+            (self.script(kind, runner), values) for kind, values in (others or {}).items()
+        ]:
+            args[script.args_from : script.args_from + len(values)] = list(values)
         return args
 
-    def txt2img(self, extension_args=(), *, override_settings_texts=(), **job):
+    def txt2img(self, extension_args=(), *, override_settings_texts=(), others=None, **job):
         """txt2img.py:txt2img_create_processing and txt2img: the Override settings dropdown becomes
         p.override_settings."""
-        override_settings = infotext.create_override_settings_dict(self, override_settings_texts)
+        override_settings = {
+            **infotext.create_override_settings_dict(self, override_settings_texts),
+            **job.pop("override_settings", {}),
+        }
         p = processing.Processing(self, override_settings=override_settings, **job)
-        processed = processing.run_job(self, p, self.txt2img_runner, self.ui_args(extension_args))
+        args = self.ui_args(extension_args, others=others)
+        processed = processing.run_job(self, p, self.txt2img_runner, args)
         return processed, p
 
-    def img2img(self, extension_args=(), **job):
-        """img2img.py:img2img: the same hooks, a job without hires fix."""
+    def img2img(self, extension_args=(), *, others=None, run=None, **job):
+        """img2img.py:img2img: the same hooks, a job without hires fix; `run(webui, p)`, a selected script's run,
+        takes process_images's place (extensions.run_selectable)."""
         p = processing.Processing(self, img2img=True, **job)
-        args = self.ui_args(extension_args, self.img2img_runner)
+        args = self.ui_args(extension_args, self.img2img_runner, others)
+        if run is not None:
+            return extensions.run_selectable(self, p, self.img2img_runner, args, lambda job: run(self, job)), p
         return processing.run_job(self, p, self.img2img_runner, args), p
 
-    def xyz_plot(self, extension_args=(), *, x, y=("Nothing", ""), csv_mode=True, x_dropdown=(), **job):
+    def xyz_plot(self, extension_args=(), *, x, y=("Nothing", ""), csv_mode=True, x_dropdown=(), others=None, **job):
         p = processing.Processing(self, **job)
-        args = self.ui_args(extension_args)
+        args = self.ui_args(extension_args, others=others)
         return xyz.run_job(self, p, self.txt2img_runner, args, x=x, y=y, csv_mode=csv_mode, x_dropdown=x_dropdown)
 
     def api_txt2img(self, request):
@@ -276,13 +306,20 @@ class FakeWebUI:
         """A new WebUI process on the same data directory: config.json is all it remembers."""
         return FakeWebUI(flavor=self.flavor, config=self.saved_config(), data_path=self.data_path, **kwargs)
 
+    def encode(self, prompts):
+        return processing.encode(self, prompts)
+
     @property
     def encoding_model(self):
-        """The model passed to get_learned_conditioning: the loaded one; a fake without checkpoints has none, and
-        then a Forge-family host's engine is a bare one that can be told its Clip skip (base.py:set_clip_skip)."""
-        if self.shared.sd_model is not None or self.profile.engine_clip_skip is EngineClipSkip.AT_ENCODE:
+        """The model passed to get_learned_conditioning: the loaded one; a fake without checkpoints has a bare one,
+        which on a Forge-family host can be told its Clip skip (base.py:set_clip_skip)."""
+        if self.shared.sd_model is not None:
             return self.shared.sd_model
-        return SimpleNamespace(set_clip_skip=lambda n: setattr(self, "engine_clip_skip", int(n)))
+        if self._bare_model is None:
+            engine = self.profile.engine_clip_skip is not EngineClipSkip.AT_ENCODE
+            tell = (lambda n: setattr(self, "engine_clip_skip", int(n))) if engine else None
+            self._bare_model = models.make_engine("BareModel", self.encode, tell)
+        return self._bare_model
 
     @property
     def loaded_checkpoint(self):

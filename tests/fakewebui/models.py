@@ -204,16 +204,33 @@ def _instance(class_name, **attributes):
     return type(class_name, (SimpleNamespace,), {})(**attributes)
 
 
+class Engine(SimpleNamespace):
+    """What every loaded model has: get_learned_conditioning(texts), which prompt_parser and other extensions call
+    (A1111 82a973c0 ldm LatentDiffusion, sd_models_xl.py:get_learned_conditioning; Forge dfdcbab6
+    backend/diffusion_engine/*.py)."""
+
+    def get_learned_conditioning(self, texts):
+        return self.encode_texts(texts)
+
+
+def make_engine(class_name, encode, tell_clip_skip=None, **attributes):
+    """A model of class `class_name`; Forge-family engines can be told their Clip skip (base.py:set_clip_skip)."""
+    model = type(class_name, (Engine,), {})(encode_texts=encode, **attributes)
+    if tell_clip_skip is not None:
+        model.set_clip_skip = tell_clip_skip
+    return model
+
+
 def _wrapped(wrapper, wrapped):
     return _instance(wrapper, wrapped=_instance(wrapped))
 
 
-def make_model(profile, info, tell_clip_skip=None):
+def make_model(profile, info, encode, tell_clip_skip=None):
     table = MODEL_TABLES[profile.models]
     if info.family not in table:
         raise RuntimeError(f"{profile.name} cannot load a {info.family} model")
     row = table[info.family]
-    model = _instance(row.engine, **{name: name == row.flag for name in FLAGS})
+    model = make_engine(row.engine, encode, tell_clip_skip, **{name: name == row.flag for name in FLAGS})
     if row.embedders is not None:
         model.conditioner = _instance(
             "GeneralConditioner",
@@ -223,8 +240,6 @@ def make_model(profile, info, tell_clip_skip=None):
         model.cond_stage_model = _wrapped(*row.encoder)
     model.sd_checkpoint_info = info  # sd_models.py:load_model_weights
     model.sd_model_checkpoint = info.filename
-    if tell_clip_skip is not None:  # Forge-family engines (backend/diffusion_engine/base.py:set_clip_skip)
-        model.set_clip_skip = tell_clip_skip
     return model
 
 
@@ -311,7 +326,7 @@ class SdModels:
         webui = self.webui
         engine = webui.profile.engine_clip_skip is not EngineClipSkip.AT_ENCODE
         tell = (lambda n: setattr(webui, "engine_clip_skip", int(n))) if engine else None
-        self.sd_model = make_model(webui.profile, info, tell)
+        self.sd_model = make_model(webui.profile, info, webui.encode, tell)
         self.webui.shared.sd_model = self.sd_model
         return self.sd_model
 

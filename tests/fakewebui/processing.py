@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from contextlib import closing
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
 from .options import CLIP_KEY
 from .profiles import EngineClipSkip
@@ -299,14 +300,23 @@ def process_images_inner(webui, p):
         p.setup_conds()  # process_images_inner
         for elsewhere in webui.meanwhile:  # other threads go on while a job samples (settings saves)
             elsewhere()
+        for make_sampler in webui.sampler_hooks:  # p.sample: sd_samplers.create_sampler, which extensions hijack
+            make_sampler(p)
         if webui.fail_while_sampling:
             raise RuntimeError("sampling failed")
         hr_layer = sample_hr_pass(webui, p) if getattr(p, "enable_hr", False) else None
+        p.iteration = batch
         for position in range(p.batch_size):
             index = batch * p.batch_size + position
+            p.batch_index = position
             # the layers the first pass's and the hires pass's conds were encoded from
             first_pass = p.sampled_layers or sampled(p.c, p.steps)  # reForge's dynamic schedule: a layer per step
-            images.append(("image", p.prompt, p.seed + index, first_pass, hr_layer))
+            image = ("image", p.prompt, p.seed + index, first_pass, hr_layer)
+            if p.scripts is not None:  # each image, before its infotext is made
+                pp = SimpleNamespace(image=image)  # scripts.py:PostprocessImageArgs
+                p.scripts.run_hook("postprocess_image", p, pp)
+                image = pp.image
+            images.append(image)
             infotexts.append(create_infotext(webui, p, index))
         if webui.interrupt_after_first_batch:
             webui.state.interrupted = True

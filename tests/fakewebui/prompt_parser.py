@@ -47,15 +47,15 @@ class Layers:
     __repr__ = __str__
 
 
-def make_module(encode):
-    """`encode(prompts)` is the model's get_learned_conditioning: one call for all the prompts of a pass."""
+def make_module():
     module = types.ModuleType("modules.prompt_parser")
 
     def get_learned_conditioning(model, prompts, steps, hires_steps=None, use_old_scheduling=False):
-        """prompt_parser.py:get_learned_conditioning: a pass's last step is its hires steps in the hires pass
+        """prompt_parser.py:get_learned_conditioning: the model's get_learned_conditioning, one call for all the
+        prompts of a pass; a pass's last step is its hires steps in the hires pass
         (get_learned_conditioning_prompt_schedules)."""
         last_step = steps if hires_steps is None or use_old_scheduling else hires_steps
-        cond = encode(prompts)
+        cond = model.get_learned_conditioning(prompts)
         return [[ScheduledPromptConditioning(last_step, cond)] for _ in prompts]
 
     module.get_learned_conditioning = get_learned_conditioning

@@ -45,6 +45,9 @@ class Script:
     def before_hr(self, p, *args):
         pass
 
+    def postprocess_image(self, p, pp, *args):
+        pass
+
     def postprocess(self, p, processed, *args):
         pass
 

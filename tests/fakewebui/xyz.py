@@ -152,8 +152,9 @@ def run(webui, p, *, x, y=("Nothing", ""), csv_mode=True, x_dropdown=(), errors=
     xs = process_axis(x_opt, x[1], x_dropdown, csv_mode, p)
     ys = process_axis(y_opt, y[1], (), csv_mode, p)
     cells, order, grid_infotext = {}, [], None
-    # Classic's SharedSettingsStackHelper: the live setting from before the plot is put back after it.
-    global_before = webui.opts.data.get(CLIP_KEY) if webui.profile.xyz_axis_writes_global else None
+    # Classic's SharedSettingsStackHelper: the value from before the plot, default-filled, is written back after it
+    # (1f95d717 extensions-builtin/xyz/lib_xyz/classes.py:SharedSettingsStackHelper.__enter__, __exit__).
+    global_before = webui.opts.CLIP_stop_at_last_layers if webui.profile.xyz_axis_writes_global else None
     # The costlier axis is the outer loop (xyz_grid.py:Script.run).
     pairs = [(vx, vy) for vy in ys for vx in xs] if y_opt.cost >= x_opt.cost else [(vx, vy) for vx in xs for vy in ys]
     for vx, vy in pairs:
