@@ -90,6 +90,57 @@ DISTRIBUTED = PinnedExtension(
     requirements=("rich==13.9.4", "markdown-it-py==3.0.0", "mdurl==0.1.2", "Pygments==2.18.0"),
 )
 
+# Bing-su/adetailer v25.3.0: install.py installs ultralytics, mediapipe and rich. At module level it imports only
+# rich (with markdown-it-py, mdurl, Pygments) beside what every WebUI has (cv2, pydantic, huggingface_hub,
+# torchvision; scripts/!adetailer.py, adetailer/common.py); ultralytics is imported when a YOLO model runs
+# (adetailer/ultralytics.py:ultralytics_predict) and mediapipe when a mediapipe model does
+# (adetailer/mediapipe.py). Its face models ship inside the mediapipe 0.10.13-0.10.15 wheels, which want
+# protobuf 4.25 and numpy<2: a venv's own protobuf and numpy are kept (face detection runs with protobuf 3.20
+# too), and tests/integration/test_nested_jobs.py checks that it detects a face in this WebUI's Python before
+# relying on it.
+ADETAILER = PinnedExtension(
+    name="adetailer",
+    upstream="Bing-su/adetailer",
+    variable="SD_WEBUI_ADETAILER_REPO",
+    commit="36189cbea735b85fd01e98ac42002b8ce6f0e41d",
+    requirements=(
+        "rich==13.9.4",
+        "markdown-it-py==3.0.0",
+        "mdurl==0.1.2",
+        "Pygments==2.18.0",
+        "mediapipe==0.10.15",
+        "protobuf==4.25.5",
+    ),
+)
+
+# Coyote-A/ultimate-upscale-for-automatic1111: no install.py, nothing beyond the WebUI.
+ULTIMATE_UPSCALE = PinnedExtension(
+    name="ultimate-upscale-for-automatic1111",
+    upstream="Coyote-A/ultimate-upscale-for-automatic1111",
+    variable="SD_WEBUI_ULTIMATE_UPSCALE_REPO",
+    commit="2322caa480535b1011a1f9c18126d85ea444f146",
+    requirements=(),
+)
+
+# pkuliyi2015/multidiffusion-upscaler-for-automatic1111 (Tiled Diffusion): no install.py. Forge-family hosts never
+# load a folder of this name (Forge dfdcbab6 modules_forge/config.py:always_disabled_extensions).
+TILED_DIFFUSION = PinnedExtension(
+    name="multidiffusion-upscaler-for-automatic1111",
+    upstream="pkuliyi2015/multidiffusion-upscaler-for-automatic1111",
+    variable="SD_WEBUI_TILED_DIFFUSION_REPO",
+    commit="22798f6822bc9c8a905b51da8954ee313b973331",
+    requirements=(),
+)
+
+# hako-mikan/sd-webui-regional-prompter: no install.py; imports imageio, cv2 and einops, which every WebUI has.
+REGIONAL_PROMPTER = PinnedExtension(
+    name="sd-webui-regional-prompter",
+    upstream="hako-mikan/sd-webui-regional-prompter",
+    variable="SD_WEBUI_REGIONAL_PROMPTER_REPO",
+    commit="be623452203b396ed87b85583a3cfd56e8157214",
+    requirements=(),
+)
+
 _PROBE = """
 import json, sys, sysconfig
 from importlib import metadata
