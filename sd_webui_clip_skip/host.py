@@ -95,6 +95,10 @@ class Host(Protocol):
         """Call `callback(demo, app)` once the WebUI's FastAPI app is up."""
         ...
 
+    def on_infotext_pasted(self, callback: Callable[[str, dict[str, Any]], None], script_file: str) -> None:
+        """Call `callback(infotext, params)` at each paste, before the paste fields read `params`."""
+        ...
+
     def clip_skip_in_effect(self) -> object:
         """The value the text encoder reads right now, default-filled like the host does."""
         ...

@@ -66,6 +66,7 @@ def test_app_started_is_registered_without_the_hosts_stack_walk(make_webui):
     inspect.stack() (A1111 82a973c0 script_callbacks.py:add_callback), measured at ~0.15 s of startup."""
     webui = make_webui()
     assert webui.callbacks.registered["app_started"]
+    assert webui.callbacks.registered["infotext_pasted"]
     assert webui.callbacks.stack_inspections == []
 
 
@@ -118,9 +119,11 @@ def test_the_version_module_decides_and_the_console_names_the_host(make_webui, c
 class TornDownModel:
     """A model reForge 3b56b268 tore down while it switched (sd_models.py:complete_model_teardown nulls its torch
     `_parameters`): torch's Module.__getattr__ then raises TypeError for any attribute not in its __dict__. Seen
-    by the real-host suite when the status was read during a switch. Its flags are plain attributes."""
+    by the real-host suite when the status was read during a switch. Its flags and its sd_checkpoint_info are plain
+    attributes, which the teardown keeps (it nulls containers and modules only)."""
 
     is_sd1, is_sd2, is_sdxl, is_sd3 = True, False, False, False
+    sd_checkpoint_info = "the CheckpointInfo it was loaded from"
 
     def __getattr__(self, name):
         raise TypeError("argument of type 'NoneType' is not iterable")

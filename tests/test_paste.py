@@ -3,7 +3,7 @@ import logging
 import pytest
 
 from sd_webui_clip_skip.rules.infotext import RecordedExact, parameters, recorded_exact, recorded_value
-from sd_webui_clip_skip.rules.paste import paste_targets, pasted_clip_skip, pasted_schedule
+from sd_webui_clip_skip.rules.paste import dropped_keys, paste_targets, pasted_clip_skip, pasted_schedule
 
 TARGETS = paste_targets()
 
@@ -229,3 +229,50 @@ def test_a_skipped_clip_skip_leaves_the_schedule_box():
 def test_no_pasted_text_raises(params):
     pasted = pasted_schedule(params, report=True)
     assert pasted is None or isinstance(pasted, str)
+
+
+NEO_TEXT = 'a cat\nSteps: 2, Seed: 1, Clip skip: 2, Clip skip schedule: "[2:1:0.5]", Hires clip skip: 3, CLiP-skip: 4'
+
+
+def test_what_forge_neos_parser_dropped_is_put_back():
+    """Neo 3df257ae infotext_utils.py:parse_generation_parameters pops "Clip skip" and keeps the rest."""
+    params = {"Steps": "2", "Seed": "1", "Clip skip schedule": "[2:1:0.5]", "Hires clip skip": "3", "CLiP-skip": "4"}
+    assert dropped_keys(NEO_TEXT, params) == {"Clip skip": "2"}
+    assert dropped_keys(NEO_TEXT, {"Steps": "2"}) == {
+        "Clip skip": "2",
+        "Clip skip schedule": "[2:1:0.5]",
+        "Hires clip skip": "3",
+        "CLiP-skip": "4",
+    }
+
+
+def test_nothing_is_put_back_where_the_host_keeps_the_keys():
+    """A1111 keeps them, and fills in "Clip skip: 1" where the text has none (82a973c0 infotext_utils.py)."""
+    params = parameters(NEO_TEXT)
+    assert dropped_keys(NEO_TEXT, params) == {}
+    assert dropped_keys("a cat\nSteps: 2, Seed: 1, Size: 64x64", {"Steps": "2", "Clip skip": "1"}) == {}
+    assert dropped_keys("a cat\nSteps: 2, Seed: 1, Clip skip: 3", {"Clip skip": "5"}) == {}
+
+
+def test_a_parameters_line_without_clip_skip_means_1_as_the_webuis_write_it():
+    assert dropped_keys("a cat\nSteps: 2, Seed: 1, Size: 64x64", {"Steps": "2"}) == {"Clip skip": "1"}
+    assert dropped_keys("a cat\nSteps: 2, Seed: 1, Clip skip: , Size: 64x64", {}) == {"Clip skip": "1"}
+    sdnext = dropped_keys("a cat\nSteps: 2, Seed: 1, CLiP-skip: 3", {"Steps": "2"})
+    assert sdnext == {"CLiP-skip": "3", "Clip skip": "1"}  # and SD.Next's key outranks the 1 (recorded_value)
+    assert TARGETS.clip_skip(sdnext) == 3
+
+
+@pytest.mark.parametrize("text", ["a cat", "a cat\nSteps: 2, Clip skip: 3", "", "Clip skip: 3"])
+def test_a_text_without_a_parameters_line_puts_nothing_back(text):
+    """The host reads no parameters from a line of fewer than three pairs, so a pasted prompt is only a prompt."""
+    assert dropped_keys(text, {"Prompt": text}) == {}
+
+
+def test_the_users_skip_list_and_hostile_input_put_nothing_back():
+    skipped = ["Clip skip", "Hires clip skip", "CLiP-skip", "Clip skip schedule"]
+    assert dropped_keys(NEO_TEXT, {}, skipped) == {}
+    assert dropped_keys("a cat\nSteps: 2, Seed: 1, Size: 64x64", {}, ["Clip skip"]) == {}
+    for hostile in (None, 3, b"Steps: 2, Seed: 1, Clip skip: 2", ["Clip skip: 2"]):
+        assert dropped_keys(hostile, {}) == {}
+    huge = "a cat\nSteps: 2, Seed: 1, Clip skip: " + "9" * 100_000
+    assert TARGETS.clip_skip(dropped_keys(huge, {})) is None  # put back as text; the target refuses it

@@ -29,10 +29,26 @@ def test_pasting_clip_skip_turns_the_accordion_on_at_that_value_and_no_global_ov
 
 
 def test_the_host_would_make_a_global_override_without_the_extension(webui):
+    """Forge Neo drops the key instead (infotext_utils.py:parse_generation_parameters): nothing of it is pasted."""
     from tests.fakewebui.infotext import paste
 
+    webui.callbacks.registered["infotext_pasted"].clear()  # no extension: nobody else listens
     updates, overrides = paste(webui, PNG_TEXT.format(value=2), [])
-    assert overrides == ["Clip skip: 2"]
+    assert overrides == ([] if webui.profile.paste_drops_clip_skip else ["Clip skip: 2"])
+
+
+def test_on_forge_neo_the_paste_fields_see_clip_skip_only_through_the_extensions_callback(make_webui):
+    """Neo pops "Clip skip" before any paste field reads the params, after handing the raw text to the
+    infotext_pasted callbacks (3df257ae infotext_utils.py:connect_paste): the extension puts it back there."""
+    from tests.fakewebui.infotext import parse_generation_parameters
+
+    webui = make_webui(flavor="neo", config={CLIP_KEY: 1})
+    assert "Clip skip" not in parse_generation_parameters(webui, PNG_TEXT.format(value=4))
+    (enabled, value, auto, *_), overrides = our_updates(webui, PNG_TEXT.format(value=4))
+    assert (enabled, value, auto, overrides) == (update(True), update(4.0), update(False), [])
+    webui.callbacks.registered["infotext_pasted"].clear()
+    (enabled, value, auto, *_), overrides = our_updates(webui, PNG_TEXT.format(value=4))
+    assert (enabled, value, auto, overrides) == (NO_CHANGE, NO_CHANGE, NO_CHANGE, [])
 
 
 def test_a_missing_key_means_1_as_in_the_host(webui):

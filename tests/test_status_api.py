@@ -130,3 +130,18 @@ def test_the_loaded_model_is_read_without_loading_or_waiting_for_one(make_webui)
     del sys.modules["modules.shared"].sd_model  # any access now fails, as a blocking one would
     notices = client(webui).get(STATUS).json()["notices"]
     assert sorted(notices, key=int) == [str(v) for v in range(1, 13)]
+
+
+@pytest.mark.parametrize(
+    ("family", "notices"), [("SD1", []), ("SDXL", ["1", "2"]), ("a new family", [str(v) for v in range(1, 13)])]
+)
+def test_forge_neo_warns_of_nothing_before_its_first_generation_loads_a_model(make_webui, family, notices):
+    """Neo loads no checkpoint until the first generation and holds a FakeInitialModel meanwhile (3df257ae
+    sd_models.py:SdModelData): nothing is loaded to warn about; afterwards the notices are the loaded model's."""
+    webui = make_webui(flavor="neo", checkpoints=[Checkpoint("model", family)])
+    before = client(webui).get(STATUS).json()
+    assert (before["family"], before["checkpoint"], before["notices"]) == ("no model loaded", "model", {})
+    processed, _ = webui.txt2img((True, 1))
+    after = client(webui).get(STATUS).json()
+    assert (after["family"], list(after["notices"])) == (family if family in ("SD1", "SDXL") else "unknown", notices)
+    assert bool(processed.comments) is bool(notices)  # the first image's own notice names the model it loaded

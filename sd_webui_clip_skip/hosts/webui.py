@@ -50,8 +50,12 @@ _FORGE_ENGINES = {
 
 def model_family(model: object) -> ModelFamily:
     """The family of a loaded model, from the flags both hosts set (A1111 82a973c0 sd_models.py:set_model_type,
-    Forge dfdcbab6 backend/diffusion_engine/base.py:ForgeDiffusionEngine) and Forge's engine class."""
-    if model is None:
+    Forge dfdcbab6 backend/diffusion_engine/base.py:ForgeDiffusionEngine) and Forge's engine class.
+
+    Every host gives the model it loads its `sd_checkpoint_info` (A1111 82a973c0 sd_models.py:load_model_weights,
+    Forge Neo 3df257ae sd_models.py:forge_model_reload); until its first load Neo holds a FakeInitialModel
+    (sd_models.py:SdModelData), which has none: no model is loaded then."""
+    if model is None or _submodule(model, "sd_checkpoint_info") is None:
         return ModelFamily.NOT_LOADED
     engine = _FORGE_ENGINES.get(type(model).__name__)
     if engine is not None:
@@ -124,16 +128,25 @@ class A1111Host:
         return settings
 
     def on_app_started(self, callback: Callable[[Any, Any], None], script_file: str) -> None:
-        """Register for app_started, naming the script file ourselves where the host takes it: otherwise
-        it finds the file with inspect.stack(), ~0.15 s of startup measured (script_callbacks.py:add_callback)."""
+        self._add_callback("app_started", callback, script_file)
+
+    def on_infotext_pasted(self, callback: Callable[[str, dict[str, Any]], None], script_file: str) -> None:
+        """connect_paste calls it with the pasted text and the parsed params before any paste field reads them
+        (A1111 82a973c0 infotext_utils.py:connect_paste.paste_func; Forge Neo 3df257ae the same)."""
+        self._add_callback("infotext_pasted", callback, script_file)
+
+    @staticmethod
+    def _add_callback(category: str, callback: Callable[..., None], script_file: str) -> None:
+        """Register, naming the script file ourselves where the host takes it: otherwise it finds the file with
+        inspect.stack(), ~0.15 s of startup measured (script_callbacks.py:add_callback)."""
         from modules import script_callbacks
 
         add_callback = script_callbacks.add_callback
         if "filename" in inspect.signature(add_callback).parameters:
-            callbacks = script_callbacks.callback_map["callbacks_app_started"]
-            add_callback(callbacks, callback, category="app_started", filename=script_file)
+            callbacks = script_callbacks.callback_map[f"callbacks_{category}"]
+            add_callback(callbacks, callback, category=category, filename=script_file)
         else:  # A1111 before 1.9
-            script_callbacks.on_app_started(callback)
+            getattr(script_callbacks, f"on_{category}")(callback)
 
     def clip_skip_in_effect(self) -> object:
         from modules import shared

@@ -8,6 +8,11 @@ the label and a function therefore gets the value *and* stops the global overrid
 
 A key the user lists in *Infotext: skip pasting* arrives missing (parse_generation_parameters drops
 it); it must change no control, so every target also knows the user's list.
+
+Forge Neo (3df257ae, an import of Neo's files as of February 2026) drops `Clip skip` from every paste
+(infotext_utils.py:parse_generation_parameters, `res.pop("Clip skip", None)`), but connect_paste first hands the
+raw text and the parsed params to the `infotext_pasted` callbacks, which may change the params: `dropped_keys`
+finds what to put back.
 """
 
 from __future__ import annotations
@@ -16,9 +21,19 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 
 from .. import logger
-from .infotext import DYNAMIC_KEY, DYNAMIC_SCHEDULE_KEY, recorded_exact, recorded_value
-from .schedule import Schedule, format_schedule, from_reforge, parse_schedule
+from .infotext import (
+    DYNAMIC_KEY,
+    DYNAMIC_SCHEDULE_KEY,
+    DYNAMIC_START_KEY,
+    SDNEXT_KEY,
+    parameters,
+    recorded_exact,
+    recorded_value,
+)
+from .schedule import SCHEDULE_INFOTEXT_KEY, Schedule, format_schedule, from_reforge, parse_schedule
 from .values import (
+    BLEND_INFOTEXT_KEY,
+    DEFAULT,
     HIRES_BLEND_INFOTEXT_KEY,
     HIRES_INFOTEXT_KEY,
     INFOTEXT_KEY,
@@ -30,6 +45,34 @@ from .values import (
 
 Params = Mapping[str, object]
 SkippedKeys = Callable[[], Collection[str]]
+
+PASTED_KEYS = (
+    INFOTEXT_KEY,
+    BLEND_INFOTEXT_KEY,
+    SCHEDULE_INFOTEXT_KEY,
+    HIRES_INFOTEXT_KEY,
+    HIRES_BLEND_INFOTEXT_KEY,
+    SDNEXT_KEY,
+    DYNAMIC_KEY,
+    DYNAMIC_START_KEY,
+    DYNAMIC_SCHEDULE_KEY,
+)
+"""Every key the paste targets below read."""
+
+
+def dropped_keys(infotext: object, params: Params, skipped: Collection[str] = ()) -> dict[str, str]:
+    """What the host's parsed `params` should hold for the paste targets and do not: the keys the pasted text has
+    (with a value) and the host dropped, and `Clip skip: 1` for an image's parameters line without one, as A1111
+    reads it: the WebUIs leave it out at 1 (A1111 82a973c0 and Forge Neo 3df257ae processing.py:create_infotext).
+    Never a key the user has the host skip; nothing where the host keeps them."""
+    if not isinstance(infotext, str):
+        return {}
+    pairs = parameters(infotext)
+    found = {key: value for key, value in pairs.items() if value.strip()}  # the host drops empty values too
+    missing = {key: found[key] for key in PASTED_KEYS if key in found and key not in params and key not in skipped}
+    if pairs and INFOTEXT_KEY not in params and INFOTEXT_KEY not in skipped:
+        missing.setdefault(INFOTEXT_KEY, str(DEFAULT))
+    return missing
 
 
 class PasteTarget(str):

@@ -6,6 +6,7 @@ from typing import Any
 
 from .. import logger
 from ..host import Host
+from ..rules.paste import dropped_keys
 from . import api_guard, status
 from .controller import ClipSkipController
 from .guard import settings_to_save
@@ -24,5 +25,10 @@ def start(host: Host, script_file: str) -> ClipSkipController:
         api_guard.install(app, dependencies)
         status.install(app, host, controller.model, dependencies)
 
+    def on_infotext_pasted(infotext: str, params: dict[str, Any]) -> None:
+        # Forge Neo drops `Clip skip` before the paste fields see it (rules/paste.py); elsewhere this adds nothing.
+        params.update(dropped_keys(infotext, params, host.infotext_skip_pasting()))
+
     host.on_app_started(on_app_started, script_file)
+    host.on_infotext_pasted(on_infotext_pasted, script_file)
     return controller

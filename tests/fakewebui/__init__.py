@@ -66,7 +66,8 @@ def _input_accordion_class():
 class FakeWebUI:
     """`data_path` is --data-dir (paths_internal.py:data_path). With `checkpoints`, their files are
     listed and the selected one (config's sd_model_checkpoint, else the first) is loaded at start,
-    which puts its title into config (sd_models.py:load_model_weights); without, there is no model at all.
+    which puts its title into config (sd_models.py:load_model_weights), or, on Forge Neo, at the first
+    generation; without, there is no model at all.
     `flavor` names the host family's profile (profiles.py)."""
 
     def __init__(
@@ -118,7 +119,9 @@ class FakeWebUI:
         self.devices.autocast = contextlib.nullcontext  # devices.py:autocast: nullcontext for float32
         for checkpoint in checkpoints:
             self.sd_models.add(checkpoint)
-        if checkpoints:
+        if checkpoints and self.profile.loads_at_first_job:
+            self.sd_models.hold_placeholder()
+        elif checkpoints:
             self.sd_models.reload_model_weights()
         self.fail_while_sampling = False
         self.meanwhile = []

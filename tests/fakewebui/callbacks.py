@@ -26,7 +26,10 @@ def add_callback(callbacks, fun, *, name=None, category="unknown", filename=None
     callbacks.append(fun)
 
 
-callback_map = {"callbacks_app_started": registered.setdefault("app_started", [])}
+callback_map = {
+    "callbacks_app_started": registered.setdefault("app_started", []),
+    "callbacks_infotext_pasted": registered.setdefault("infotext_pasted", []),
+}
 on_before_ui = _register("before_ui")
 on_infotext_pasted = _register("infotext_pasted")
 on_ui_settings = _register("ui_settings")

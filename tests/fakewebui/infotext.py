@@ -16,8 +16,9 @@ def update(value):
 
 
 def parse_generation_parameters(webui, text):
-    """infotext_utils.py:parse_generation_parameters: values stay strings, a missing "Clip skip" becomes "1",
-    and keys in the user's `infotext_skip_pasting` setting are dropped at the end."""
+    """infotext_utils.py:parse_generation_parameters: values stay strings, a missing "Clip skip" becomes "1" (Forge
+    Neo 3df257ae drops any "Clip skip" instead: `res.pop("Clip skip", None)`), and keys in the user's
+    `infotext_skip_pasting` setting are dropped at the end."""
     *lines, last = text.strip().split("\n")
     if len(PARAM.findall(last)) < 3:
         lines.append(last)
@@ -30,7 +31,9 @@ def parse_generation_parameters(webui, text):
             value = json.loads(value)
         params[key] = value
     params["Prompt"] = "\n".join(lines)
-    if "Clip skip" not in params:
+    if webui.profile.paste_drops_clip_skip:
+        params.pop("Clip skip", None)
+    elif "Clip skip" not in params:
         params["Clip skip"] = "1"
     for key in webui.opts.infotext_skip_pasting:
         params.pop(key, None)

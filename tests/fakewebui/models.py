@@ -243,6 +243,15 @@ def make_model(profile, info, encode, tell_clip_skip=None):
     return model
 
 
+class FakeInitialModel:
+    """sd_models.py:FakeInitialModel (Forge Neo 3df257ae): what `model_data.sd_model` holds until the first
+    generation loads a checkpoint (forge_model_reload); no flags and no sd_checkpoint_info."""
+
+    def __init__(self):
+        self.cond_stage_model = None
+        self.chunk_length = 75
+
+
 class ModelData:
     """sd_models.py:SdModelData: `model_data.sd_model` is the loaded model or None, while
     `shared.sd_model` loads one and waits for a load in progress (shared_items.py:Shared.sd_model)."""
@@ -317,18 +326,29 @@ class SdModels:
         return next(iter(self.checkpoints_list.values()))
 
     def reload_model_weights(self):
-        """sd_models.py:reload_model_weights and load_model_weights: hashes it and makes it the selected one."""
+        """sd_models.py:reload_model_weights and load_model_weights: hashes it and makes it the selected one (Forge Neo
+        3df257ae sd_models.py:forge_model_reload hashes it only)."""
         info = self.select_checkpoint()
-        if self.sd_model is not None and self.sd_model.sd_checkpoint_info is info:
+        if getattr(self.sd_model, "sd_checkpoint_info", None) is info:
             return self.sd_model
         info.calculate_shorthash()
-        self.webui.opts.data["sd_model_checkpoint"] = info.title
         webui = self.webui
+        if not webui.profile.loads_at_first_job:  # Neo's forge_model_reload leaves the selection as it is
+            webui.opts.data["sd_model_checkpoint"] = info.title
         engine = webui.profile.engine_clip_skip is not EngineClipSkip.AT_ENCODE
         tell = (lambda n: setattr(webui, "engine_clip_skip", int(n))) if engine else None
         self.sd_model = make_model(webui.profile, info, webui.encode, tell)
         self.webui.shared.sd_model = self.sd_model
         return self.sd_model
+
+    def hold_placeholder(self):
+        """Forge Neo at start: a placeholder instead of a loaded model (profiles.HostProfile.loads_at_first_job), and
+        the first checkpoint's name as the selection if there is none (modules_forge/main_entry.py:
+        make_checkpoint_manager_ui)."""
+        self.sd_model = self.webui.shared.sd_model = FakeInitialModel()
+        opts = self.webui.opts
+        if opts.data.get("sd_model_checkpoint") in (None, "None", "none", ""):
+            opts.set("sd_model_checkpoint", next(iter(self.checkpoints_list.values())).name)
 
     def module_attributes(self):
         return {

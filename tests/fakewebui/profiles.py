@@ -1,6 +1,7 @@
 """One profile per host family: what the fake host does differently on each, with the host file and commit it
 models. A1111 v1.10.1 @ 82a973c0 is the base; Forge @ dfdcbab6, reForge @ 3b56b268, Forge Classic @ 1f95d717,
-ersatzForge @ fca12a2 and Forge Neo (branch neo; read, not run)."""
+ersatzForge @ fca12a2 and Forge Neo @ 3df257ae (nolanlane/sd-webui-forge-classic's root commit: an import of Neo's
+files as of February 2026, not a verified upstream commit), each checked against a run of the real host."""
 
 from __future__ import annotations
 
@@ -57,6 +58,12 @@ class HostProfile:
     (processing.py:StableDiffusionProcessing.cond_cache, get_conds_with_caching)."""
     dynamic_clip_skip: bool = False
     """reForge's Dynamic clip skip settings, read by processing.py:StableDiffusionProcessing.setup_conds."""
+    paste_drops_clip_skip: bool = False
+    """Forge Neo: parse_generation_parameters pops "Clip skip" instead of filling in "1" for a missing one, after
+    which connect_paste still hands the infotext_pasted callbacks the raw text (modules/infotext_utils.py)."""
+    loads_at_first_job: bool = False
+    """Forge Neo: no checkpoint is loaded until the first generation; until then `model_data.sd_model` is a
+    FakeInitialModel, which has no sd_checkpoint_info (modules/sd_models.py:SdModelData, forge_model_reload)."""
 
 
 FORGE = HostProfile(
@@ -96,21 +103,18 @@ PROFILES: dict[str, HostProfile] = {
             models="ersatzforge",
             cond_cache_list=True,
         ),
-        # Forge Neo, read at the engine and processing commits models/families.py cites: Forge's per-encode
-        # set_clip_skip (processing.py @2bec129a:get_conds_with_caching), default 2 (shared_options.py). Its plot is
-        # assumed to be Classic's, the branch it grew from: no Neo copy of lib_xyz could be attributed by commit.
+        # Forge Neo 3df257ae: Forge's main_entry.py, InputAccordion factory, set_config and per-encode set_clip_skip
+        # (modules/processing.py:process_images, get_conds_with_caching), and A1111's plot and axis
+        # (scripts/xyz_grid.py: "X/Y/Z plot", apply_override); its own default, paste and lazy model load.
         replace(
             FORGE,
             name="neo",
             extension_calls_it="Forge Neo",
             forge_version="neo",
-            forge_main_entry=False,
-            accordion_factory=False,
-            selection_saves=False,
             clip_skip_default=2,
             models="neo",
-            xyz_title="X/Y/Z Plot",
-            xyz_axis_writes_global=True,
+            paste_drops_clip_skip=True,
+            loads_at_first_job=True,
         ),
     )
 }

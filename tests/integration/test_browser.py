@@ -7,6 +7,7 @@ or CHROMIUM_PATH); skipped without them. Screenshots go to SD_WEBUI_SCREENSHOTS 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -66,15 +67,19 @@ def in_browser(browser_webui, checkpoint, metadata_checkpoint):
 
 def test_the_header_follows_the_global_slider_a_paste_and_auto(in_browser):
     output = in_browser("page")
-    assert 'ok: img2img header says "Clip skip 2 (global)"' in output
+    assert "ok: no notice before the first generation" in output
+    assert re.search(r'ok: img2img header says "Clip skip [23] \(global\)"', output)
     assert "ok: pasting" in output
     assert "Clip skip 2 (auto · from model metadata (ss_clip_skip))" in output
 
 
 def test_a_pasted_blend_and_schedule_fill_the_box_and_their_images_record_them(in_browser):
+    """Also the first generation in the page: afterwards the header follows the model it loaded (Forge Neo loads
+    none before)."""
     output = in_browser("exact")
     assert "ok: the image's infotext has Clip skip: 2, Clip skip blend: 1.5" in output
     assert 'ok: the image\'s infotext has Clip skip: 2, Clip skip schedule: "[2:1:0.5]"' in output
+    assert 'ok: after the generation the header follows the loaded model (family "SD1")' in output
     assert "ok: pasting a whole" in output
 
 
@@ -102,3 +107,15 @@ def test_a_saved_default_beats_metadata_survives_a_restart_and_reaches_the_image
         check=True,
     )
     assert inspected.stdout.strip() == f"{image}: Clip skip 3 (recorded)"
+
+
+def test_the_header_follows_the_settings_tab_once_applied(in_browser, browser_webui):
+    """Where Clip skip is no quicksetting (Forge Neo has no top-bar Clip skip), the header follows Apply settings.
+    Last in this file: it restarts the WebUI without the quicksetting."""
+    answer = browser_webui.post("/sdapi/v1/options", {"quicksettings_list": ["sd_model_checkpoint"]})
+    assert answer.status == 200, answer.body
+    browser_webui.restart()
+    output = in_browser("settings")
+    if "skip: no Clip skip in the Settings tab" in output:
+        pytest.skip("this WebUI shows the global Clip skip elsewhere than in its Settings tab")
+    assert "ok: Apply settings made the header say" in output

@@ -122,7 +122,7 @@ def assert_made_at_3(server: WebUIServer, task: dict, direct: Response) -> None:
     assert recorded(infotext) == 3
     assert recorded(png_parameters(image)) == 3
     assert pixels(image) == pixels(direct.images[0])
-    assert server.global_clip_skip() == 1, "the task changed the global Clip skip"
+    assert server.global_clip_skip() == server.initial_clip_skip, "the task changed the global Clip skip"
 
 
 class TestAgentScheduler:
@@ -170,7 +170,7 @@ class TestAgentScheduler:
         with open(scheduler.log_path, "rb") as log:
             log.seek(log_start)
             assert REFUSED_13 in log.read().decode(errors="replace"), scheduler.log_tail(40)
-        assert scheduler.global_clip_skip() == 1
+        assert scheduler.global_clip_skip() == scheduler.initial_clip_skip
 
 
 # --- distributed ------------------------------------------------------------------------------------------
@@ -288,5 +288,5 @@ class TestDistributed:
         put on the job before distributed copied it. A worker without the extension still makes its image at
         3, but keeps that override as its global value on a fresh config (A1111 82a973c0 processing.py:
         process_images restores only keys already in config.json): this is the check that tells."""
-        assert master.global_clip_skip() == 1
-        assert worker.global_clip_skip() == 1
+        assert master.global_clip_skip() == master.initial_clip_skip
+        assert worker.global_clip_skip() == worker.initial_clip_skip

@@ -9,9 +9,11 @@ its process group.
 from __future__ import annotations
 
 import base64
+import functools
 import io
 import json
 import os
+import re
 import shlex
 import shutil
 import signal
@@ -32,6 +34,17 @@ CHECKPOINT_SEED = 1234
 
 class WebUIError(RuntimeError):
     pass
+
+
+class WebUIAskedForInput(WebUIError):
+    """The launcher stopped at a prompt: the suite gives it no input, so it exited instead of waiting."""
+
+    def __init__(self, prompt: str, returncode: int | None, log_tail: str) -> None:
+        super().__init__(
+            f"the WebUI's launcher asked for input before it started ({prompt!r}) and exited with {returncode}, as "
+            f"the suite closes its stdin:\n{log_tail}"
+        )
+        self.prompt = prompt
 
 
 @dataclass(frozen=True)
@@ -104,6 +117,72 @@ def random_checkpoint(config: WebUIConfig, clip_skip: int | None = None, family:
     return path
 
 
+@dataclass(frozen=True)
+class LaunchFlags:
+    """The checkpoint flags the WebUI's own argument parser takes."""
+
+    checkpoint_file: str | None
+    """`--ckpt FILE` (A1111, Forge, reForge, Classic); None where there is none (ersatzForge fca12a2, Forge Neo
+    3df257ae): argparse would take `--ckpt` for the folder flag, so the checkpoint is named in config.json."""
+    checkpoint_folder: str
+    """`--ckpt-dir` (A1111 and most forks) or Forge Neo's `--ckpt-dirs` (3df257ae modules/cmd_args.py)."""
+
+
+OPTION = re.compile(r"(?<![\w-])--[a-z0-9][a-z0-9-]*", re.IGNORECASE)
+FALLBACK_FLAGS = LaunchFlags("--ckpt", "--ckpt-dir")
+"""What the suite passed before it asked the host: every host it was run on took these."""
+
+
+def parse_launch_flags(help_text: str) -> LaunchFlags | None:
+    """The flags from `launch.py --help`, or None when the text lists no checkpoint folder flag."""
+    options = set(OPTION.findall(help_text))
+    folder = next((flag for flag in ("--ckpt-dir", "--ckpt-dirs") if flag in options), None)
+    if folder is None:
+        return None
+    return LaunchFlags("--ckpt" if "--ckpt" in options else None, folder)
+
+
+@functools.cache
+def launch_flags(config: WebUIConfig) -> LaunchFlags:
+    """Asked of the launcher itself (`launch.py --help`, answered by its argparse before it does anything else)."""
+    try:
+        result = subprocess.run(
+            [str(config.python), "launch.py", "--help"],
+            cwd=config.directory,
+            env=_launch_environment(),
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        found = parse_launch_flags(result.stdout)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        found, result = None, error
+    if found is None:
+        print(f"`launch.py --help` named no checkpoint folder flag ({result!r:.300}); using {FALLBACK_FLAGS}")
+        return FALLBACK_FLAGS
+    return found
+
+
+def _launch_environment() -> dict[str, str]:
+    environment = {**os.environ, "PYTHONUNBUFFERED": "1", "GRADIO_ANALYTICS_ENABLED": "False"}
+    environment.pop("COMMANDLINE_ARGS", None)  # launch.py would append the user's usual flags
+    return environment
+
+
+def asked_for_input(log: str) -> str | None:
+    """The prompt when the log ends in the EOFError of Python's input() (the suite closes the WebUI's stdin, so a
+    prompt ends the start at once instead of waiting), else None. input() writes its prompt without a newline,
+    so the traceback may follow it on the same line."""
+    tail = [line for line in log.splitlines() if line.strip()][-3:]
+    if not any(line.startswith("EOFError") for line in tail):
+        return None
+    before, _, _ = log.rpartition("Traceback (most recent call last):")
+    prompts = [line.strip() for line in before.splitlines() if line.strip()]
+    return prompts[-1] if prompts else "(no prompt text)"
+
+
 def checkout_status(directory: Path) -> str | None:
     """`git status` of the WebUI checkout, or None when it is not a git checkout."""
     try:
@@ -162,6 +241,9 @@ class WebUIServer:
     process: subprocess.Popen | None = None
     data_dir: Path | None = None
     started_in: float | None = None
+    initial_clip_skip: object = None
+    """The global Clip skip at the first start: the host's default unless `settings` name one (Forge Neo's is 2)."""
+    log_start: int = 0
 
     @property
     def url(self) -> str:
@@ -172,17 +254,69 @@ class WebUIServer:
         return self.data_dir / "webui.log"
 
     def start(self) -> WebUIServer:
-        if self.data_dir is None:
-            self.data_dir = Path(tempfile.mkdtemp(prefix="clip-skip-webui-"))
-            extensions = self.data_dir / "extensions"
-            if self.with_extension:
-                _install_extension(extensions)
-            for extra in self.extra_extensions:
-                shutil.copytree(extra, extensions / extra.name)
-            # The checkpoint is named in config.json too: ersatzForge has no --ckpt (argparse takes it for
-            # --ckpt-dir) and would pick the first file of the folder. No Clip skip key: a fresh install.
-            settings = {"sd_model_checkpoint": self.checkpoint.name, **(self.settings or {})}
-            (self.data_dir / "config.json").write_text(json.dumps(settings), encoding="utf-8")
+        first = self.data_dir is None
+        if first:
+            self._make_data_dir()
+        began = time.monotonic()
+        try:
+            try:
+                self._launch()
+                self._wait_until_ready()
+            except WebUIAskedForInput as refusal:
+                if not first:
+                    raise
+                # Forge Neo 3df257ae (modules/launch_utils.py:verify_version) asks before it starts when a
+                # config.json it did not write lacks its "VERSION_UID", and writes that key itself on a fresh data
+                # directory: let the launcher write its own config.json, then add the run's settings to it.
+                self._adopt_launchers_config(refusal)
+                self._launch()
+                self._wait_until_ready()
+        except BaseException:
+            self.stop()
+            raise
+        self.started_in = time.monotonic() - began
+        if first:
+            self.initial_clip_skip = self.global_clip_skip()
+        return self
+
+    def _make_data_dir(self) -> None:
+        self.data_dir = Path(tempfile.mkdtemp(prefix="clip-skip-webui-"))
+        extensions = self.data_dir / "extensions"
+        if self.with_extension:
+            _install_extension(extensions)
+        for extra in self.extra_extensions:
+            shutil.copytree(extra, extensions / extra.name)
+        self._config_path.write_text(json.dumps(self._first_settings()), encoding="utf-8")
+
+    def _first_settings(self) -> dict:
+        """The checkpoint is named in config.json too: ersatzForge and Forge Neo have no --ckpt and would load
+        the first file of the folder. No Clip skip key: a fresh install."""
+        return {"sd_model_checkpoint": self.checkpoint.name, **(self.settings or {})}
+
+    @property
+    def _config_path(self) -> Path:
+        return self.data_dir / "config.json"
+
+    def _adopt_launchers_config(self, refusal: WebUIAskedForInput) -> None:
+        """Start the launcher on a data directory without config.json, stop it once it has written one, and add
+        the run's settings to what it wrote. If it writes none, the refusal stands."""
+        self._config_path.unlink()
+        self._launch()
+        deadline = time.monotonic() + min(self.config.timeout, 120.0)
+        written = None
+        while written is None and self.process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.2)
+            written = _read_settings(self._config_path)
+        self._stop_process()
+        written = written or _read_settings(self._config_path)
+        if written is None:
+            raise WebUIError(f"{refusal}\n(started without a config.json, the launcher wrote none either)")
+        self._config_path.write_text(json.dumps({**written, **self._first_settings()}), encoding="utf-8")
+        print(f"the WebUI's launcher refused a config.json it had not written ({refusal.prompt!r}); started on its own")
+
+    def _launch(self) -> None:
+        flags = launch_flags(self.config)
+        checkpoint = (flags.checkpoint_file, str(self.checkpoint)) if flags.checkpoint_file else ()
         command = [
             str(self.config.python),
             "launch.py",
@@ -191,9 +325,8 @@ class WebUIServer:
             str(self.port),
             "--data-dir",
             str(self.data_dir),
-            "--ckpt",
-            str(self.checkpoint),
-            "--ckpt-dir",  # also lists the cached checkpoints beside it, such as the one with metadata
+            *checkpoint,
+            flags.checkpoint_folder,  # also lists the cached checkpoints beside it, such as the one with metadata
             str(self.checkpoint.parent),
             # Forge's gradio 4 serves files only from allowed paths, by default just the data
             # directory (Forge dfdcbab6 modules/cmd_args.py:parser, --gradio-allowed-path's default): without this
@@ -203,12 +336,11 @@ class WebUIServer:
             *self.config.extra_args,
             *self.args,
         ]
-        environment = {**os.environ, "PYTHONUNBUFFERED": "1", "GRADIO_ANALYTICS_ENABLED": "False"}
-        environment.pop("COMMANDLINE_ARGS", None)  # launch.py would append the user's usual flags
+        environment = _launch_environment()
         if self.python_path:
             inherited = [environment["PYTHONPATH"]] if environment.get("PYTHONPATH") else []
             environment["PYTHONPATH"] = os.pathsep.join([*map(str, self.python_path), *inherited])
-        began = time.monotonic()
+        self.log_start = self.log_path.stat().st_size if self.log_path.exists() else 0
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(
                 command,
@@ -216,22 +348,18 @@ class WebUIServer:
                 env=environment,
                 stdout=log,
                 stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
+                stdin=subprocess.DEVNULL,  # a prompt gets EOF at once (asked_for_input) instead of waiting
                 start_new_session=True,  # its own process group, so stop() reaches every child
             )
-        try:
-            self._wait_until_ready()
-        except BaseException:
-            self.stop()
-            raise
-        self.started_in = time.monotonic() - began
-        return self
 
     def _wait_until_ready(self) -> None:
         deadline = time.monotonic() + self.config.timeout
-        log_start = self.log_path.stat().st_size
+        log_start = self.log_start
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
+                log = self._log_since(log_start)
+                if (prompt := asked_for_input(log)) is not None:
+                    raise WebUIAskedForInput(prompt, self.process.returncode, self.log_tail())
                 raise WebUIError(f"the WebUI exited with {self.process.returncode}:\n{self.log_tail()}")
             # No request before the host prints its startup time: one that arrives while it is
             # still adding middleware makes Starlette raise and the WebUI exit (A1111 82a973c0
@@ -242,9 +370,12 @@ class WebUIServer:
         raise WebUIError(f"the WebUI was not ready after {self.config.timeout:.0f} s:\n{self.log_tail()}")
 
     def _started(self, log_start: int) -> bool:
+        return "Startup time:" in self._log_since(log_start)
+
+    def _log_since(self, offset: int) -> str:
         with open(self.log_path, "rb") as log:
-            log.seek(log_start)
-            return b"Startup time:" in log.read()
+            log.seek(offset)
+            return log.read().decode(errors="replace")
 
     def _api_answers(self) -> bool:
         """The model list, or where a host's own list route fails (ersatzForge fca12a2 api/api.py:
@@ -319,6 +450,14 @@ class WebUIServer:
 
     def global_clip_skip(self) -> object:
         return self.get("/sdapi/v1/options").body.get("CLIP_stop_at_last_layers")
+
+
+def _read_settings(path: Path) -> dict | None:
+    try:
+        settings = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):  # not yet written, or half written
+        return None
+    return settings if isinstance(settings, dict) else None
 
 
 def _lower_keys(headers: object) -> dict[str, str]:

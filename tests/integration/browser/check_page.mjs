@@ -2,7 +2,8 @@
 // Run by tests/integration/test_browser.py:  node check_page.mjs SCENARIO URL SCREENSHOT_DIR METADATA_CHECKPOINT OTHER_CHECKPOINT
 // SCENARIO: "page" (header, global slider, paste, Auto), "save" (save 3 for the metadata checkpoint),
 // "after-restart" (the other checkpoint shows its own value; the saved 3 is still there),
-// "exact" (a pasted blend and a pasted schedule restore the box, and the images made from them record them).
+// "exact" (a pasted blend and a pasted schedule restore the box, and the images made from them record them),
+// "settings" (with Clip skip in the Settings tab, not the quicksettings: the header follows Apply settings).
 // Exits non-zero with the failed check on stderr; prints one line per check passed.
 import {chromium} from 'playwright-core';
 import assert from 'node:assert/strict';
@@ -62,9 +63,18 @@ async function chooseCheckpoint(page, name) {
         `the WebUI did not switch to ${name}`);
 }
 
+async function options() {
+    return (await fetch(`${url}/sdapi/v1/options`)).json();
+}
+
+/** The global Clip skip the page starts with: the host's default on a fresh install (1, or Forge Neo's 2). */
+async function globalValue() {
+    return Number((await options()).CLIP_stop_at_last_layers);
+}
+
 async function untilOptions(done, failure) {
     for (let tries = 0; tries < 240; tries++) {
-        if (done(await (await fetch(`${url}/sdapi/v1/options`)).json())) return;
+        if (done(await options())) return;
         await new Promise((resolve) => setTimeout(resolve, 500));
     }
     assert.fail(failure);
@@ -76,21 +86,36 @@ async function globalSaved(value) {
         `the WebUI did not save the global Clip skip ${value}`);
 }
 
+/** No notice under either header: the model says nothing against the value, or no model is loaded yet
+ *  (Forge Neo loads its checkpoint at the first generation). */
+async function noNotice(page) {
+    await page.waitForTimeout(1000); // the header's status request has been answered
+    for (const tab of ['txt2img', 'img2img']) {
+        const notice = page.locator(`${accordion(tab)} .clip-skip-notice`);
+        const text = (await notice.isVisible()) ? await notice.textContent() : '';
+        assert.equal(text, '', `${tab}: a notice before any generation`);
+    }
+    console.log(`ok: no notice before the first generation (the page's status: family "${statuses.at(-1)?.family}")`);
+}
+
 async function checkPage(page) {
+    const initial = await globalValue();
     for (const tab of ['txt2img', 'img2img']) {
         const label = await page.locator(`${accordion(tab)} .label-wrap span`).first().textContent();
         assert.match(label, /Clip skip/, `${tab} accordion label`);
-        await headerIs(page, tab, '1 (global)');
+        await headerIs(page, tab, `${initial} (global)`);
     }
+    await noNotice(page);
 
     const slider = await globalSlider(page);
-    await setNumber(slider, 2);
-    await headerIs(page, 'txt2img', '2 (global)');
-    await headerIs(page, 'img2img', '2 (global)');
-    await globalSaved(2);
-    await setNumber(slider, 1);
-    await headerIs(page, 'txt2img', '1 (global)');
-    await globalSaved(1);
+    const other = initial === 2 ? 3 : 2;
+    await setNumber(slider, other);
+    await headerIs(page, 'txt2img', `${other} (global)`);
+    await headerIs(page, 'img2img', `${other} (global)`);
+    await globalSaved(other);
+    await setNumber(slider, initial);
+    await headerIs(page, 'txt2img', `${initial} (global)`);
+    await globalSaved(initial);
 
     // SD.Next's key since f67562b91; the WebUI fills in "Clip skip: 1" for the missing key.
     await page.locator('#txt2img_prompt textarea').fill('a cat\nSteps: 20, Sampler: Euler, Seed: 1, Size: 512x512, CLiP-skip: 5');
@@ -169,15 +194,27 @@ async function scheduleBoxIs(page, text) {
         {timeout: TIMEOUT}).catch(async () => assert.fail(`exact box: expected "${text}", got "${await box.inputValue()}"`));
 }
 
-/** Generate in the page and wait for the infotext under the image to hold `expected`. */
+/** Generate in the page, wait for the parameters line under the image (its last line starting "Steps:": Forge Neo
+ *  keeps a pasted text in the prompt box, so the prompt may hold another) to hold `expected`, and for the page to
+ *  ask the status again once the generation ended: the header then follows the model the generation loaded. */
 async function generateAndRead(page, expected) {
     const info = page.locator('#html_info_txt2img').first(); // gradio 3 gives its wrapper the same id
+    const parametersLine = () => info.evaluate((element) =>
+        element.innerText.split('\n').map((line) => line.trim()).filter((line) => line.startsWith('Steps:')).at(-1) ?? '');
     const before = await info.textContent();
+    const asked = statuses.length;
     await page.locator('#txt2img_generate').click();
-    await page.waitForFunction(([element, old, wanted]) => element.textContent !== old && element.textContent.includes(wanted),
-        [await info.elementHandle(), before, expected], {timeout: 300_000}).catch(async () =>
-        assert.fail(`infotext: expected "${expected}", got "${await info.textContent()}"`));
+    await page.waitForFunction(([element, old, wanted]) => {
+        const lines = element.innerText.split('\n').map((line) => line.trim()).filter((line) => line.startsWith('Steps:'));
+        return element.textContent !== old && (lines.at(-1) ?? '').includes(wanted);
+    }, [await info.elementHandle(), before, expected], {timeout: 300_000}).catch(async () =>
+        assert.fail(`infotext: expected "${expected}" in the parameters line, got "${await parametersLine()}"`));
     console.log(`ok: the image's infotext has ${expected}`);
+    for (let tries = 0; statuses.length === asked || statuses.at(-1).family === 'no model loaded'; tries++) {
+        assert.ok(tries < 100, `the page did not ask for the status after the generation (last: ${JSON.stringify(statuses.at(-1))})`);
+        await page.waitForTimeout(100);
+    }
+    console.log(`ok: after the generation the header follows the loaded model (family "${statuses.at(-1).family}")`);
 }
 
 async function exactValues(page) {
@@ -203,7 +240,36 @@ async function exactValues(page) {
     console.log('ok: pasting a whole "Clip skip: 3" emptied the box');
 }
 
-const SCENARIOS = {page: checkPage, save: saveDefault, 'after-restart': afterRestart, exact: exactValues};
+/** Clip skip in the Settings tab (no quicksetting, as Forge Neo has no top-bar Clip skip): the header follows
+ *  the value once Apply settings saved it, on both tabs. */
+async function settingsTab(page) {
+    const initial = await globalValue();
+    const input = page.locator('#tab_settings #setting_CLIP_stop_at_last_layers input[type=number]');
+    if (!(await input.count())) {
+        console.log('skip: no Clip skip in the Settings tab');
+        return;
+    }
+    await headerIs(page, 'txt2img', `${initial} (global)`);
+    const other = initial === 4 ? 3 : 4;
+    await page.locator('#tabs button').filter({hasText: /^\s*Settings\s*$/}).first().click();
+    // The settings search shows the setting whichever section holds it (javascript/settings.js).
+    await page.locator('#settings_search input, #settings_search textarea').first().fill('Clip skip');
+    await input.waitFor({state: 'visible', timeout: TIMEOUT});
+    await setNumber(input, other);
+    await headerIs(page, 'txt2img', `${initial} (global)`); // not applied yet
+    await page.locator('#settings_submit').click();
+    await globalSaved(other);
+    await headerIs(page, 'txt2img', `${other} (global)`);
+    await headerIs(page, 'img2img', `${other} (global)`);
+    console.log(`ok: Apply settings made the header say "${other} (global)"`);
+    await setNumber(input, initial);
+    await page.locator('#settings_submit').click();
+    await globalSaved(initial);
+    await headerIs(page, 'txt2img', `${initial} (global)`);
+}
+
+const SCENARIOS = {page: checkPage, save: saveDefault, 'after-restart': afterRestart, exact: exactValues, settings: settingsTab};
+const statuses = []; // every status the header was told, in order
 
 const browser = await chromium.launch({executablePath: CHROMIUM, args: FLAGS});
 try {
@@ -212,6 +278,11 @@ try {
         if (!request.url().includes('/clip-skip/v1/status')) return;
         const body = await request.response().then((response) => response.text()).catch(() => '(page closed)');
         console.log(`status: ${decodeURIComponent(request.url().split('?')[1] || '')} -> ${body}`);
+        try {
+            statuses.push(JSON.parse(body));
+        } catch {
+            // not JSON: the server is restarting or closed the page
+        }
     });
     await page.goto(url, {timeout: TIMEOUT});
     await page.waitForSelector(header('txt2img'), {state: 'attached', timeout: TIMEOUT});
