@@ -90,6 +90,16 @@ DISTRIBUTED = PinnedExtension(
     requirements=("rich==13.9.4", "markdown-it-py==3.0.0", "mdurl==0.1.2", "Pygments==2.18.0"),
 )
 
+# dtlnor/stable-diffusion-webui-localization-zh_CN at its default branch (Anne): localizations/zh_CN.json only,
+# no install.py and no Python; the pack the extension index lists as "zh_CN Localization".
+LOCALIZATION_ZH_CN = PinnedExtension(
+    name="stable-diffusion-webui-localization-zh_CN",
+    upstream="dtlnor/stable-diffusion-webui-localization-zh_CN",
+    variable="SD_WEBUI_ZH_CN_REPO",
+    commit="6b6934002bdbb28d6d512f51b91e9fc424b51b2a",
+    requirements=(),
+)
+
 _PROBE = """
 import json, sys, sysconfig
 from importlib import metadata
