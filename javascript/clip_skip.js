@@ -1,6 +1,7 @@
 // Clip skip extension, browser side: shows the Clip skip the next generation uses in the accordion
 // header ("Clip skip 2 (global)"), also while the accordion is closed; follows the global setting
-// without a page reload; adds hover hints through the WebUI's own `titles` (javascript/hints.js).
+// without a page reload; adds hover hints through the WebUI's own `titles` (javascript/hints.js); shows
+// what it builds in the page's language through the WebUI's own localization (`tr`, `translateMessage`).
 //
 // The WebUI loads this as a classic script. Under Node (the tests), the pure helpers are exported.
 (function() {
@@ -16,10 +17,134 @@
         'Exact value or schedule': 'A blend of two layers such as 1.5 (half layer 1, half layer 2), or a schedule over the sampling steps written like prompt editing: [2:1:0.5] is 2 until half the steps, then 1; 3:0.3, 2:0.6, 1 has three stages. Outranks the slider and Auto; leave empty to use the slider',
     };
 
+    // The header's words: keys of localizations/<name>.json, {value} and {reason} filled in after translation.
+    var HEADER = {
+        global: '{value} (global)',
+        thisGeneration: '{value} (this generation)',
+        autoUnknown: '(auto)',
+        auto: '{value} (auto)',
+        autoBecause: '{value} (auto · {reason})',
+    };
+
+    // What the server writes in English and the page shows (the status route's notices and Auto's reason, the
+    // Save/Forget line, the comments under the image), as templates: each is a key of localizations/<name>.json,
+    // and a text that matches one is shown translated with its {values} kept. {reason} is itself translated.
+    // Kept equal to what the Python code writes by tests/test_localizations.py.
+    var MESSAGES = [
+        // sd_webui_clip_skip/models/families.py: NOTICES
+        'Clip skip has no effect on {family} models in {host}. A `Clip skip` in such an image\'s infotext, the extension\'s or the WebUI\'s, changed nothing.',
+        'Clip skip has no effect on {family} models in {host}. SD2 always uses its penultimate layer. A `Clip skip` in such an image\'s infotext, the extension\'s or the WebUI\'s, changed nothing.',
+        'Clip skip has no effect on {family} models in {host}. Turn on Settings › Stable Diffusion › Clip skip SDXL to apply it to CLIP-L. A `Clip skip` in such an image\'s infotext, the extension\'s or the WebUI\'s, changed nothing.',
+        'Clip skip has no effect on {family} models in {host}. Flux uses only CLIP-L\'s pooled output. A `Clip skip` in such an image\'s infotext, the extension\'s or the WebUI\'s, changed nothing.',
+        'Clip skip has no effect on {family} models in {host}. It encodes SD2 at its fixed penultimate layer. A `Clip skip` in such an image\'s infotext, the extension\'s or the WebUI\'s, changed nothing.',
+        'Clip skip has no effect on {family} models in {host}. It encodes SDXL at fixed layers. A `Clip skip` in such an image\'s infotext, the extension\'s or the WebUI\'s, changed nothing.',
+        'Clip skip has no effect on this model in Forge Neo (only its SD1 and SDXL encoders read it). A `Clip skip` in such an image\'s infotext, the extension\'s or the WebUI\'s, changed nothing.',
+        'On SDXL, Clip skip 1 uses CLIP-L\'s last layer, which is not the SDXL default; 2 is.',
+        'On SDXL, Clip skip 2 is the model\'s default: the same as with Clip skip SDXL off.',
+        'On SDXL, {host} applies Clip skip to CLIP-L only; CLIP-G keeps its default layer.',
+        'On SD2, {host} counts from the model\'s default penultimate layer: each value skips one layer more than on SD1.',
+        '{host} treats Clip skip 1 and 2 alike on {family}: both are the model\'s default; 3 and up skip further.',
+        'On SD3, {host}\'s Clip skip 1 uses the last layer, not the model\'s default penultimate one; 2 is the default.',
+        // models/auto.py: AutoValue.reason
+        'saved for {checkpoint}',
+        'from model metadata ({key})',
+        'global setting',
+        // models/model_aware.py: the Save and Forget buttons; models/defaults.py: ModelDefaultsError;
+        // hosts/webui.py: unhashed_reason
+        'Saved Clip skip {value} for {checkpoint}: Auto uses it with this checkpoint.',
+        'No checkpoint is selected, so nothing was saved.',
+        'Not saved: {reason}',
+        'Forgot the Clip skip saved for {checkpoint}.',
+        'No Clip skip was saved for {checkpoint}.',
+        'No checkpoint is selected.',
+        'Not changed: {reason}',
+        'This checkpoint has no hash ({reason}), so no default can be saved.',
+        'turn on Settings › System › "Use SHA256 to hash checkpoints"',
+        'is --no-hashing on?',
+        'Could not read {path} ({error}); nothing was saved.',
+        '{path} is unreadable and could not be moved aside ({error}).',
+        '{path} was written by a newer version of the extension; update it first.',
+        'Could not save to {path} ({error}).',
+        'Could not save in {folder} ({error}).',
+        // webui/controller.py: comments under the image; models/loras.py: lora_hint
+        'Clip skip args refused, nothing was generated: {reason}',
+        'reForge\'s dynamic Clip skip ({schedule}) shapes this image, not Clip skip {value}',
+        'This WebUI offers no place to encode Clip skip {asked}: the nearest whole value is used',
+        'LoRA {name} was trained at clip skip {trained}; this image uses {used}',
+    ];
+
     var STATUS_URL = './clip-skip/v1/status';
     var TABS = ['txt2img', 'img2img'];
     var FETCH_DELAY_MS = 100; // one request for a burst of triggers (page load fires several)
-    var DOT = ' · ';
+
+    // ---- the page's language ----------------------------------------------------------------------
+    // The WebUI's own localization, no new one: modules/localization.py:localization_js merges every extension's
+    // localizations/<name>.json into `window.localization`, and javascript/localization.js translates the text
+    // nodes, titles and placeholders that equal a key as they come into the page (the same two files in A1111
+    // 82a973c0, Forge dfdcbab6, reForge 3b56b268, Forge Classic 1f95d717, Forge Neo 3df257ae, ersatzForge fca12a28).
+    // That covers the labels, buttons and the placeholder. What this script builds has no fixed text, so its
+    // fixed words go through the same file with localization.js's getTranslation.
+
+    /**
+     * The page's translation of `key` through getTranslation, else `key`: no localization selected, no entry, or
+     * a page without localization.js. The lookup also lists `key` in Settings' "Download localization template".
+     */
+    function tr(key) {
+        var translated;
+        if (typeof getTranslation === 'function' && typeof localization === 'object' && localization) {
+            translated = getTranslation(key);
+        }
+        return typeof translated === 'string' && translated ? translated : key;
+    }
+
+    /** `key` translated, with each {name} replaced by args[name]. */
+    function t(key, args) {
+        return tr(key).replace(/\{(\w+)\}/g, function(placeholder, name) {
+            return args && Object.prototype.hasOwnProperty.call(args, name) ? String(args[name]) : placeholder;
+        });
+    }
+
+    var messagePatterns = null;
+
+    /** MESSAGES as anchored patterns, the one with the most fixed text first: a text matches the most exact template. */
+    function patterns() {
+        if (!messagePatterns) {
+            messagePatterns = MESSAGES.map(function(template) {
+                var names = [];
+                var parts = template.split(/(\{\w+\})/);
+                var source = parts.map(function(part, i) {
+                    if (i % 2) {
+                        names.push(part.slice(1, -1));
+                        return '([\\s\\S]+?)';
+                    }
+                    return part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+                }).join('');
+                var fixed = parts.filter(function(_, i) {
+                    return i % 2 === 0;
+                }).join('').length;
+                return {template: template, names: names, regex: new RegExp('^' + source + '$'), fixed: fixed};
+            }).sort(function(a, b) {
+                return b.fixed - a.fixed;
+            });
+        }
+        return messagePatterns;
+    }
+
+    /** A text the server wrote from one of MESSAGES, in the page's language; any other text as it is. */
+    function translateMessage(text) {
+        var trimmed = String(text).trim();
+        var found = patterns();
+        for (var i = 0; i < found.length; i++) {
+            var match = found[i].regex.exec(trimmed);
+            if (!match) continue;
+            var args = {};
+            found[i].names.forEach(function(name, n) {
+                args[name] = name === 'reason' ? translateMessage(match[n + 1]) : match[n + 1];
+            });
+            return t(found[i].template, args);
+        }
+        return text;
+    }
 
     // ---- pure logic -------------------------------------------------------------------------------
 
@@ -63,30 +188,39 @@
     }
 
     /**
-     * What follows the label "Clip skip" in the header.
+     * What follows the label "Clip skip" in the header, in the page's language.
      * s: {enabled, value, auto (checkbox), schedule (the box's text), global, autoStatus ({value, text} or null)}
      */
     function headerText(s) {
-        if (!s.enabled) return s.global ? s.global + ' (global)' : '';
-        if (s.schedule) return s.schedule + ' (this generation)'; // outranks the slider and Auto
+        if (!s.enabled) return s.global ? t(HEADER.global, {value: s.global}) : '';
+        if (s.schedule) return t(HEADER.thisGeneration, {value: s.schedule}); // outranks the slider and Auto
         if (s.auto) {
-            if (!s.autoStatus) return '(auto)';
-            return s.autoStatus.value + ' (auto' + (s.autoStatus.text ? DOT + s.autoStatus.text : '') + ')';
+            if (!s.autoStatus) return t(HEADER.autoUnknown);
+            if (!s.autoStatus.text) return t(HEADER.auto, {value: s.autoStatus.value});
+            return t(HEADER.autoBecause, {value: s.autoStatus.value, reason: translateMessage(s.autoStatus.text)});
         }
-        return s.value ? s.value + ' (this generation)' : '';
+        return s.value ? t(HEADER.thisGeneration, {value: s.value}) : '';
     }
 
-    /** Adds HINTS to hints.js's `titles`, never replacing one the WebUI or another extension set. */
+    /**
+     * Adds HINTS to hints.js's `titles`, never replacing one the WebUI or another extension set. hints.js looks a
+     * label up by the text it shows, which localization.js has translated, so a translated label gets the hint
+     * too; hints.js then shows the hint's own translation (`localization[titles[text]]`, A1111 82a973c0
+     * javascript/hints.js:updateTooltip, alike in the forks that have hints; ersatzForge has no `titles`).
+     */
     function registerHints(titles, hints) {
         Object.keys(hints).forEach(function(label) {
-            if (!(label in titles)) titles[label] = hints[label];
+            [label, tr(label)].forEach(function(shown) {
+                if (!(shown in titles)) titles[shown] = hints[label];
+            });
         });
     }
 
     if (typeof module === 'object' && module.exports) {
         module.exports = {
-            HINTS: HINTS, parseClipSkip: parseClipSkip, readStatus: readStatus, effectiveValue: effectiveValue,
-            headerText: headerText, registerHints: registerHints,
+            HINTS: HINTS, HEADER: HEADER, MESSAGES: MESSAGES, parseClipSkip: parseClipSkip, readStatus: readStatus,
+            effectiveValue: effectiveValue, headerText: headerText, registerHints: registerHints,
+            translateMessage: translateMessage,
         };
     }
 
@@ -110,6 +244,50 @@
 
     function find(selector, root) {
         return (root || gradioApp()).querySelector(selector);
+    }
+
+    /** Changes the element's text in place: localization.js looks only at added nodes, and these are translated. */
+    function setText(element, text) {
+        if (element.textContent === text) return;
+        if (element.childNodes.length === 1 && element.firstChild.nodeType === Node.TEXT_NODE) element.firstChild.data = text;
+        else element.textContent = text;
+    }
+
+    /** Whenever `element` changes, `translate(element)` (it writes only what differs, so its own change ends there). */
+    function translateWhenChanged(element, translate) {
+        if (!element) return;
+        translate(element);
+        new MutationObserver(function() {
+            translate(element);
+        }).observe(element, {childList: true, subtree: true, characterData: true});
+    }
+
+    /** The Save/Forget line (gr.Markdown): each paragraph the server wrote from MESSAGES, in the page's language. */
+    function translateParagraphs(root) {
+        root.querySelectorAll('p').forEach(function(paragraph) {
+            var text = paragraph.textContent.trim();
+            var translated = translateMessage(text);
+            if (text && translated !== text) paragraph.textContent = translated;
+        });
+    }
+
+    /**
+     * The comments under the image: the WebUI writes them one per line, `<p class='comments'>` with `<br>` between
+     * (ui_common.py:plaintext_to_html); each of this extension's lines in the page's language, the others as they are.
+     */
+    function translateComments(root) {
+        root.querySelectorAll('.comments').forEach(function(block) {
+            var walker = document.createTreeWalker(block, NodeFilter.SHOW_TEXT);
+            for (var node = walker.nextNode(); node; node = walker.nextNode()) {
+                var text = node.data.trim();
+                var translated = translateMessage(text);
+                if (text && translated !== text) {
+                    node.data = node.data.replace(text, function() {
+                        return translated;
+                    });
+                }
+            }
+        });
     }
 
     /**
@@ -183,6 +361,8 @@
         var modelStatus = find('#' + id + '_model_status');
         if (modelStatus && modelStatus.classList.contains('clip-skip-status-unreadable')) state.unreadable = true;
         if (modelStatus) new MutationObserver(requestStatus).observe(modelStatus, {childList: true, subtree: true, characterData: true});
+        translateWhenChanged(modelStatus, translateParagraphs);
+        translateWhenChanged(find('#html_log_' + tab), translateComments);
         watch(controls.enabled, 'checked', render);
         watch(controls.value, 'value', render);
         watch(controls.schedule, 'value', render);
@@ -211,10 +391,10 @@
                 autoStatus: state.auto,
             };
             var text = headerText(s);
-            if (c.header.textContent !== text) c.header.textContent = text;
+            setText(c.header, text);
             c.header.hidden = !text;
             var notice = state.notices[effectiveValue(s)] || '';
-            if (c.notice.textContent !== notice) c.notice.textContent = notice;
+            setText(c.notice, notice);
             c.notice.hidden = !notice;
         });
     }
@@ -239,7 +419,10 @@
             state.applied = seq;
             if (status.global) state.global = status.global;
             state.auto = status.auto;
-            state.notices = status.notices;
+            state.notices = {};
+            Object.keys(status.notices).forEach(function(value) {
+                state.notices[value] = translateMessage(status.notices[value]);
+            });
             render();
         }).catch(function() {
             // keep the last text: the server may be restarting, or be an older version of the extension

@@ -78,16 +78,35 @@ function pageHtml({host, quicksettingsClipSkip = true, tabOptions = {}}) {
         ${tab === 'txt2img' ? '<div id="txt2img_prompt"><textarea></textarea></div>' : ''}
         <button id="${tab}_interrupt" style="display: none;">Interrupt</button>
         <div id="${tab}_script_container">${tabMarkup(tab, gradio, tabOptions[tab])}</div>
+        <div id="html_info_${tab}" class="block gradio-html infotext"><div class="prose"></div></div>
+        <div id="html_log_${tab}" class="block gradio-html html-log"><div class="prose"></div></div>
       </div>`).join('');
     return `<!DOCTYPE html><html><head></head><body><gradio-app>
       <div id="quicksettings" class="gradio-row compact">${quick}</div>${tabs}${settingsPage}</gradio-app></body></html>`;
 }
 
 /**
+ * javascript/localization.js's getTranslation (A1111 82a973c0, the same in every fork), which also notes each text
+ * asked for in `original_lines` for Settings' "Download localization template".
+ */
+function addGetTranslation(w) {
+    w.original_lines = {};
+    w.translated_lines = {};
+    w.getTranslation = (text) => {
+        if (!text) return undefined;
+        if (w.translated_lines[text] === undefined) w.original_lines[text] = 1;
+        const tl = w.localization[text];
+        if (tl !== undefined) w.translated_lines[tl] = 1;
+        return tl;
+    };
+}
+
+/**
  * A page with the script loaded. `responses`: what successive status requests get, each a JSON body,
  * an Error (network failure), or {status, body}. Requests past the list get the last one.
+ * `localization`: the merged localization files (window.localization); `getTranslation` false: a page without it.
  */
-function loadPage({host = 'a1111', quicksettingsClipSkip = true, tabOptions = {}, responses = [], localization = {}, opts = {}} = {}) {
+function loadPage({host = 'a1111', quicksettingsClipSkip = true, tabOptions = {}, responses = [], localization = {}, getTranslation = true, opts = {}} = {}) {
     const dom = new JSDOM(pageHtml({host, quicksettingsClipSkip, tabOptions}), {url: 'http://127.0.0.1:7860/', runScripts: 'outside-only'});
     const w = dom.window;
     const doc = w.document;
@@ -104,6 +123,7 @@ function loadPage({host = 'a1111', quicksettingsClipSkip = true, tabOptions = {}
     // javascript/ui.js: `opts` is parsed from settings_json; javascript/hints.js: `titles`
     w.opts = {};
     w.localization = localization;
+    if (getTranslation) addGetTranslation(w);
     w.titles = {'Clip skip': HOST_CLIP_SKIP_HINT, Seed: 'A value that determines the output of random number generator'};
     w.gradio_config = {components: [
         {id: 141, type: 'slider', props: {label: 'Clip skip value', elem_id: 'script_txt2img_clip_skip_clip_skip_value'}},
@@ -132,6 +152,10 @@ function loadPage({host = 'a1111', quicksettingsClipSkip = true, tabOptions = {}
         header: (tab = 'txt2img') => {
             const span = q(`#${id(tab)} .clip-skip-effective`);
             return span && !span.hidden ? span.textContent : '';
+        },
+        /** The WebUI puts an HTML string into a gr.HTML or gr.Markdown output (innerHTML, as gradio does). */
+        serverWrites: (selector, html) => {
+            q(selector).innerHTML = html;
         },
         notice: (tab = 'txt2img') => {
             const el = q(`#${id(tab)} .clip-skip-notice`);
