@@ -138,6 +138,8 @@ REGIONAL_PROMPTER = PinnedExtension(
     upstream="hako-mikan/sd-webui-regional-prompter",
     variable="SD_WEBUI_REGIONAL_PROMPTER_REPO",
     commit="be623452203b396ed87b85583a3cfd56e8157214",
+    requirements=(),
+)
 
 # dtlnor/stable-diffusion-webui-localization-zh_CN at its default branch (Anne): localizations/zh_CN.json only,
 # no install.py and no Python; the pack the extension index lists as "zh_CN Localization".
