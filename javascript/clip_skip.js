@@ -70,6 +70,7 @@
         'Clip skip args refused, nothing was generated: {reason}',
         'reForge\'s dynamic Clip skip ({schedule}) shapes this image, not Clip skip {value}',
         'This WebUI offers no place to encode Clip skip {asked}: the nearest whole value is used',
+        'Another extension encoded its prompt without steps, at Clip skip {value}, the schedule\'s first value',
         'LoRA {name} was trained at clip skip {trained}; this image uses {used}',
     ];
 

@@ -33,7 +33,8 @@ from sd_webui_clip_skip.models.families import NOTICES, effect_notice
 from sd_webui_clip_skip.models.loras import lora_hint
 from sd_webui_clip_skip.rules.args import ARGS
 from sd_webui_clip_skip.rules.xyz import AXIS_LABEL
-from tests.fakewebui import CLIP_KEY, Checkpoint, processing, prompt_parser
+from tests.fakewebui import CLIP_KEY, Checkpoint, prompt_parser
+from tests.fakewebui.extensions import TiledDiffusion
 
 ROOT = Path(__file__).resolve().parents[1]
 LOCALIZATIONS = ROOT / "localizations"
@@ -210,14 +211,16 @@ def comments(make_webui) -> list[str]:
     no_blends = make_webui(config={CLIP_KEY: 1})
     del no_blends.prompt_parser.get_learned_conditioning  # a host with nothing to wrap for blends (test_blends.py)
     no_blends.load_extension()
-    no_blends.prompt_parser.get_learned_conditioning = prompt_parser.make_module(
-        lambda prompts: processing.encode(no_blends, prompts)
-    ).get_learned_conditioning
+    no_blends.prompt_parser.get_learned_conditioning = prompt_parser.make_module().get_learned_conditioning
     nearest, _ = no_blends.txt2img((True, 1.5))
+    tiled = make_webui(config={CLIP_KEY: 1}, extensions=(TiledDiffusion,))
+    direct, _ = tiled.txt2img((True, 2, False, False, 1, "[2:1:0.5]"), others={TiledDiffusion: (True, True)}, steps=4)
     lora = make_webui(config={CLIP_KEY: 1})
     lora.networks.add("fooStyle", {"ss_clip_skip": "2"})
     hinted, _ = lora.txt2img((True, 1), prompt="a cat <lora:fooStyle:0.8>")
-    return [line for processed in (refused, dynamic, nearest, hinted) for line in processed.comments.splitlines()]
+    return [
+        line for processed in (refused, dynamic, nearest, direct, hinted) for line in processed.comments.splitlines()
+    ]
 
 
 @pytest.fixture
