@@ -142,27 +142,37 @@ def parse_launch_flags(help_text: str) -> LaunchFlags | None:
     return LaunchFlags("--ckpt" if "--ckpt" in options else None, folder)
 
 
+PARSER_OPTIONS = "from modules import cmd_args; print(*cmd_args.parser._option_string_actions)"
+"""Every option string of the host's own parser (modules/cmd_args.py on every host). ersatzForge fca12a2's
+`launch.py --help` answers with its backend's parser only (backend/args.py, which cmd_args extends), so the help
+text alone misses its --ckpt-dir."""
+
+
 @functools.cache
 def launch_flags(config: WebUIConfig) -> LaunchFlags:
-    """Asked of the launcher itself (`launch.py --help`, answered by its argparse before it does anything else)."""
-    try:
-        result = subprocess.run(
-            [str(config.python), "launch.py", "--help"],
-            cwd=config.directory,
-            env=_launch_environment(),
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
-        found = parse_launch_flags(result.stdout)
-    except (OSError, subprocess.TimeoutExpired) as error:
-        found, result = None, error
-    if found is None:
-        print(f"`launch.py --help` named no checkpoint folder flag ({result!r:.300}); using {FALLBACK_FLAGS}")
-        return FALLBACK_FLAGS
-    return found
+    """Asked of the host's own argument parser, else of `launch.py --help` (answered by its argparse before it does
+    anything else)."""
+    answers: list[object] = []
+    for command in (["-c", PARSER_OPTIONS], ["launch.py", "--help"]):
+        try:
+            result = subprocess.run(
+                [str(config.python), *command],
+                cwd=config.directory,
+                env=_launch_environment(),
+                stdin=subprocess.DEVNULL,
+                capture_output=True,
+                text=True,
+                timeout=120,
+                check=False,
+            )
+        except (OSError, subprocess.TimeoutExpired) as error:
+            answers.append(error)
+            continue
+        if (found := parse_launch_flags(result.stdout)) is not None:
+            return found
+        answers.append(result)
+    print(f"the WebUI's parser named no checkpoint folder flag ({answers!r:.300}); using {FALLBACK_FLAGS}")
+    return FALLBACK_FLAGS
 
 
 def _launch_environment() -> dict[str, str]:
