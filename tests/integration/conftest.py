@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from sd_webui_clip_skip.rules.values import SETTING_KEY
+
 from .bodies import TXT2IMG, generation
 from .webui_server import Response, WebUIConfig, WebUIServer, checkout_status, random_checkpoint
 
@@ -68,7 +70,8 @@ def webui(request, webui_config, checkpoint, metadata_checkpoint, untouched_chec
 
 @pytest.fixture(scope="session")
 def references(request, webui_config, checkpoint, untouched_checkout) -> dict[str, Response]:
-    """What the same WebUI makes without the extension: the plain request, then the host's own override.
+    """What the same WebUI makes without the extension: the plain request (at the host's default: 1, or Forge Neo's
+    2), then the host's own override at 1 and at 2.
 
     In this order, because on a fresh data directory the host's override outlives its request
     (A1111 82a973c0 processing.py:process_images restores only keys already in config.json).
@@ -76,11 +79,14 @@ def references(request, webui_config, checkpoint, untouched_checkout) -> dict[st
     server = _server(request, webui_config, checkpoint, with_extension=False)
     try:
         plain = server.post(TXT2IMG, generation())
-        host_override = server.post(TXT2IMG, generation(override_settings={"CLIP_stop_at_last_layers": 2}))
+        overrides = {
+            f"host_override_{value}": server.post(TXT2IMG, generation(override_settings={SETTING_KEY: value}))
+            for value in (1, 2)
+        }
         pasted = {name: server.post(TXT2IMG, generation(infotext=text)) for name, text in EXACT_INFOTEXTS.items()}
     finally:
         server.stop()
-    return {"plain": plain, "host_override_2": host_override, **pasted}
+    return {"plain": plain, **overrides, **pasted}
 
 
 EXACT_INFOTEXTS = {
