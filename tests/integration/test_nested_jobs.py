@@ -565,6 +565,13 @@ def differential(server: WebUIServer, build, value) -> Made:
     args[position(info, "Schedule")] = DIFFERENTIAL_SCHEDULE
     args[position(info, "Step")] = 1
     body = build(value, prompt=DIFFERENTIAL_PROMPT, script_name=DIFFERENTIAL_SCRIPT, script_args=args)
+    if build is host_override:
+        # This extension is off in the oracle's request: a failure there is Regional Prompter's on this host (on
+        # Forge dfdcbab6, UnboundLocalError `astep` in its attention hook), and there is nothing to compare with.
+        response = server.post(TXT2IMG, body)
+        if response.status != 200:
+            pytest.skip(f"Regional Prompter fails on this WebUI without this extension: {str(response.body)[:200]}")
+        return Made(response.images, response.infotexts, server.global_clip_skip())
     return make(server, body)
 
 
