@@ -547,8 +547,9 @@ def _tiled_diffusion(server: WebUIServer, *, img2img: bool) -> list[dict]:
 
 DIFFERENTIAL_SCRIPT = "differential regional prompter"
 DIFFERENTIAL_PROMPT = "a girl in a garden, face close up, eyes"
-DIFFERENTIAL_SCHEDULE = "0\nclosed eyes;eyes;1.3;1"
-"""Two frames: the prompt, then `closed eyes` in the region of `eyes` from step 1 (differential_en.md)."""
+DIFFERENTIAL_SCHEDULE = "0\nclosed eyes;eyes;1.3"
+"""Two frames: the prompt, then `closed eyes` in the region of `eyes` from the script's Step, 1 (differential_en.md).
+A fourth field with a single step fails in be62345 scripts/rps.py:Script.run (`istep = astep`, UnboundLocalError)."""
 
 
 @pytest.fixture(scope="class")
@@ -566,8 +567,8 @@ def differential(server: WebUIServer, build, value) -> Made:
     args[position(info, "Step")] = 1
     body = build(value, prompt=DIFFERENTIAL_PROMPT, script_name=DIFFERENTIAL_SCRIPT, script_args=args)
     if build is host_override:
-        # This extension is off in the oracle's request: a failure there is Regional Prompter's on this host (on
-        # Forge dfdcbab6, UnboundLocalError `astep` in its attention hook), and there is nothing to compare with.
+        # This extension is off in the oracle's request: a failure there is Regional Prompter's on this host, and
+        # there is nothing to compare with.
         response = server.post(TXT2IMG, body)
         if response.status != 200:
             pytest.skip(f"Regional Prompter fails on this WebUI without this extension: {str(response.body)[:200]}")
