@@ -35,7 +35,8 @@ def test_with_api_auth_the_status_route_asks_for_the_apis_credentials(protected,
     assert protected.request("GET", "/sdapi/v1/options", headers=headers).status == 401  # the host's own
     assert protected.request("GET", STATUS, headers=headers).status == 401
     answer = protected.request("GET", STATUS, headers=CREDENTIALS)
-    assert answer.status == 200 and answer.body["global"] == protected.initial_clip_skip
+    options = protected.request("GET", "/sdapi/v1/options", headers=CREDENTIALS).body
+    assert answer.status == 200 and answer.body["global"] == options["CLIP_stop_at_last_layers"]
 
 
 @pytest.mark.parametrize("headers", [{}, WRONG], ids=["no-credentials", "wrong-credentials"])

@@ -56,15 +56,23 @@ def test_the_page_speaks_zh_cn_and_paste_generation_and_infotext_stay_as_in_engl
 ):
     screenshots = Path(os.environ.get("SD_WEBUI_SCREENSHOTS") or tempfile.mkdtemp(prefix="clip-skip-shots-"))
     screenshots.mkdir(parents=True, exist_ok=True)
+    sd2 = family_checkpoint("sd2")
     command = [
         *("node", str(SCRIPT), localized_webui.url, str(screenshots)),
-        *(metadata_checkpoint.stem, family_checkpoint("sd2").stem, LORA.stem),
+        *(metadata_checkpoint.stem, sd2.stem if generates_with(localized_webui, sd2) else "-", LORA.stem),
     ]
     result = subprocess.run(command, cwd=REPOSITORY, capture_output=True, text=True, timeout=1800)
     print(result.stdout)
     assert result.returncode == 0, f"{result.stderr}\n--- WebUI log ---\n{localized_webui.log_tail(60)}"
     assert 'ok: the image\'s infotext has "Clip skip: 3", untranslated' in result.stdout
-    assert "ok: the notice under the header says" in result.stdout
+    if "skip: this WebUI generates nothing with an SD2 checkpoint" not in result.stdout:
+        assert "ok: the notice under the header says" in result.stdout
+
+
+def generates_with(server: WebUIServer, checkpoint: Path) -> bool:
+    """Whether the WebUI makes an image with `checkpoint` (Forge Neo has no SD2); its own override, put back after."""
+    body = generation([False, 1], override_settings={"sd_model_checkpoint": checkpoint.name})
+    return server.post(TXT2IMG, body).status == 200
 
 
 def test_the_api_is_the_same_with_a_localization_selected(localized_webui, checkpoint):

@@ -165,12 +165,12 @@ async function saveDefault(page) {
     await headerIs(page, 'txt2img', `3 (auto · saved for ${metadataCheckpoint})`);
 }
 
-/** After a restart each checkpoint shows its own value: the saved 3, and the global 1 for the other.
+/** After a restart each checkpoint shows its own value: the saved 3, and the global value for the other.
  *  A1111 starts on its --ckpt checkpoint, Forge on the last one chosen; one switch either way. */
 async function afterRestart(page) {
     const selected = await page.locator(CHECKPOINT_DROPDOWN).first().inputValue();
     const saved = `3 (auto · saved for ${metadataCheckpoint})`;
-    const other = '1 (auto · global setting)';
+    const other = `${await globalValue()} (auto · global setting)`;
     await turnOnAuto(page);
     if (selected.startsWith(`${metadataCheckpoint}.safetensors`)) {
         await headerIs(page, 'txt2img', saved);
