@@ -423,9 +423,11 @@ CACHED_INVERSION = "Noise Inversion will use the cached noise from the previous 
 
 @pytest.fixture(scope="class")
 def tiled_webui(request, webui_config, checkpoint, untouched_checkout) -> WebUIServer:
-    """With Tiled Diffusion when its checkout is named; Forge-family hosts never load it and bring their own."""
+    """With Tiled Diffusion, or the WebUI's own MultiDiffusion Integrated where it has one (Forge-family hosts, which
+    do not load Tiled Diffusion: Forge dfdcbab6 modules_forge/config.py:always_disabled_extensions; beside Forge
+    Neo's own, Tiled Diffusion leaves neither script listed)."""
     builtin = any((webui_config.directory / "extensions-builtin").glob("*multidiffusion*"))
-    extensions = (TILED_DIFFUSION,) if TILED_DIFFUSION.repository is not None or not builtin else ()
+    extensions = () if builtin else (TILED_DIFFUSION,)
     return start_with(request, webui_config, checkpoint, extensions)
 
 
