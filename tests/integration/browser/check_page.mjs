@@ -5,19 +5,14 @@
 // "exact" (a pasted blend and a pasted schedule restore the box, and the images made from them record them),
 // "settings" (with Clip skip in the Settings tab, not the quicksettings: the header follows Apply settings).
 // Exits non-zero with the failed check on stderr; prints one line per check passed.
-import {chromium} from 'playwright-core';
 import assert from 'node:assert/strict';
 import path from 'node:path';
+import {
+    CHECKPOINT_DROPDOWN, TIMEOUT, accordion, chooseCheckpoint, header, launchChromium, options, untilOptions,
+} from './webui_page.mjs';
 
 const [scenario, url, shots, metadataCheckpoint, otherCheckpoint] = process.argv.slice(2);
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-// Without the background-networking flags Chromium keeps dialling Google, which a closed network refuses.
-const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
-const TIMEOUT = 60_000;
 
-const CHECKPOINT_DROPDOWN = '#setting_sd_model_checkpoint input, .model_selection input'; // A1111, Forge
-const accordion = (tab) => `#script_${tab}_clip_skip_clip_skip`;
-const header = (tab) => `${accordion(tab)} .clip-skip-effective`;
 
 async function headerIs(page, tab, text) {
     await page.waitForFunction(
@@ -52,37 +47,14 @@ async function shot(locator, name) {
     console.log(`screenshot: ${name}`);
 }
 
-async function chooseCheckpoint(page, name) {
-    await page.locator(CHECKPOINT_DROPDOWN).first().click();
-    // Exactly this file: one checkpoint's name can start another's.
-    const exact = new RegExp('(^|[\\s✓])' + name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&') + '\\.safetensors');
-    await page.locator('ul.options li, .options .item').filter({hasText: exact}).first().click();
-    // The WebUI switches (and loads) one checkpoint at a time; a second choice made meanwhile can be
-    // undone when the first load ends, so wait for the server to hold this one.
-    await untilOptions((options) => String(options.sd_model_checkpoint).startsWith(`${name}.safetensors`),
-        `the WebUI did not switch to ${name}`);
-}
-
-async function options() {
-    return (await fetch(`${url}/sdapi/v1/options`)).json();
-}
-
 /** The global Clip skip the page starts with: the host's default on a fresh install (1, or Forge Neo's 2). */
 async function globalValue() {
-    return Number((await options()).CLIP_stop_at_last_layers);
-}
-
-async function untilOptions(done, failure) {
-    for (let tries = 0; tries < 240; tries++) {
-        if (done(await options())) return;
-        await new Promise((resolve) => setTimeout(resolve, 500));
-    }
-    assert.fail(failure);
+    return Number((await options(url)).CLIP_stop_at_last_layers);
 }
 
 /** The WebUI saved the global value: quick successive changes otherwise race in the host. */
 async function globalSaved(value) {
-    await untilOptions((options) => Number(options.CLIP_stop_at_last_layers) === value,
+    await untilOptions(url, (held) => Number(held.CLIP_stop_at_last_layers) === value,
         `the WebUI did not save the global Clip skip ${value}`);
 }
 
@@ -134,7 +106,7 @@ async function checkPage(page) {
     await shot(page.locator(accordion('txt2img')), 'accordion-this-generation.png');
 
     await page.locator(`${accordion('txt2img')}_auto input[type=checkbox]`).check();
-    await chooseCheckpoint(page, metadataCheckpoint);
+    await chooseCheckpoint(page, url, metadataCheckpoint);
     await headerIs(page, 'txt2img', '2 (auto · from model metadata (ss_clip_skip))');
     await shot(page.locator(accordion('txt2img')), 'accordion-auto.png');
 }
@@ -152,7 +124,7 @@ async function turnOnAuto(page) {
 }
 
 async function saveDefault(page) {
-    await chooseCheckpoint(page, metadataCheckpoint);
+    await chooseCheckpoint(page, url, metadataCheckpoint);
     await turnOnAuto(page);
     await headerIs(page, 'txt2img', '2 (auto · from model metadata (ss_clip_skip))');
     await setNumber(page.locator(`${accordion('txt2img')}_value input[type=number]`), 3);
@@ -174,11 +146,11 @@ async function afterRestart(page) {
     await turnOnAuto(page);
     if (selected.startsWith(`${metadataCheckpoint}.safetensors`)) {
         await headerIs(page, 'txt2img', saved);
-        await chooseCheckpoint(page, otherCheckpoint);
+        await chooseCheckpoint(page, url, otherCheckpoint);
         await headerIs(page, 'txt2img', other);
     } else {
         await headerIs(page, 'txt2img', other);
-        await chooseCheckpoint(page, metadataCheckpoint);
+        await chooseCheckpoint(page, url, metadataCheckpoint);
         await headerIs(page, 'txt2img', saved);
     }
 }
@@ -271,7 +243,7 @@ async function settingsTab(page) {
 const SCENARIOS = {page: checkPage, save: saveDefault, 'after-restart': afterRestart, exact: exactValues, settings: settingsTab};
 const statuses = []; // every status the header was told, in order
 
-const browser = await chromium.launch({executablePath: CHROMIUM, args: FLAGS});
+const browser = await launchChromium();
 try {
     const page = await browser.newPage({viewport: {width: 1280, height: 900}});
     page.on('requestfinished', async (request) => { // what the header was told, for a failure's story

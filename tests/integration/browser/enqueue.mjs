@@ -5,15 +5,11 @@
 // to CLIP_SKIP by hand, and Enqueue is clicked. Prints "task: ID" once agent-scheduler lists the new task (closing
 // the page earlier can drop the click's request); the test follows the task through agent-scheduler's API.
 // Exits non-zero with the failed check on stderr; prints one line per check passed.
-import {chromium} from 'playwright-core';
 import assert from 'node:assert/strict';
 import path from 'node:path';
+import {TIMEOUT, launchChromium} from './webui_page.mjs';
 
 const [url, shots, infotext, clipSkip] = process.argv.slice(2);
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-// Without the background-networking flags Chromium keeps dialling Google, which a closed network refuses.
-const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
-const TIMEOUT = 60_000;
 
 const accordion = '#script_txt2img_clip_skip_clip_skip';
 const header = `${accordion} .clip-skip-effective`;
@@ -81,7 +77,7 @@ async function enqueue(page) {
     assert.fail('agent-scheduler listed no new task within 120 s of the click');
 }
 
-const browser = await chromium.launch({executablePath: CHROMIUM, args: FLAGS});
+const browser = await launchChromium();
 try {
     const page = await browser.newPage({viewport: {width: 1280, height: 900}});
     await page.goto(url, {timeout: TIMEOUT});

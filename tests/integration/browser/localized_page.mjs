@@ -5,16 +5,13 @@
 // SD2_CHECKPOINT is "-" where the WebUI generates nothing with SD2 (Forge Neo has no SD2).
 // Expected texts come from localizations/zh_CN.json; the pack's own "Clip skip" entry from its pinned commit.
 // Exits non-zero with the failed check on stderr; prints one line per check passed.
-import {chromium} from 'playwright-core';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import {createRequire} from 'node:module';
 import path from 'node:path';
+import {TIMEOUT, accordion, chooseCheckpoint, header, launchChromium, options, untilOptions} from './webui_page.mjs';
 
 const [url, shots, metadataCheckpoint, sd2Checkpoint, loraName] = process.argv.slice(2);
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
-const TIMEOUT = 60_000;
 const REPOSITORY = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..', '..');
 const OURS = JSON.parse(fs.readFileSync(path.join(REPOSITORY, 'localizations', 'zh_CN.json'), 'utf8'));
 const PACK_LABEL = 'Clip 跳过层'; // dtlnor/stable-diffusion-webui-localization-zh_CN 6b693400: "Clip skip"
@@ -25,9 +22,6 @@ globalThis.getTranslation = (text) => OURS[text];
 const {translateMessage} = createRequire(import.meta.url)(path.join(REPOSITORY, 'javascript', 'clip_skip.js'));
 const zh = (key, args = {}) => OURS[key].replace(/\{(\w+)\}/g, (_, name) => String(args[name]));
 
-const accordion = (tab) => `#script_${tab}_clip_skip_clip_skip`;
-const header = (tab) => `${accordion(tab)} .clip-skip-effective`;
-const CHECKPOINT_DROPDOWN = '#setting_sd_model_checkpoint input, .model_selection input';
 const SMALL = 'Steps: 2, Sampler: Euler, Seed: 1234, Size: 64x64';
 
 async function textIs(page, selector, expected, what) {
@@ -44,22 +38,6 @@ const headerIs = (page, tab, expected) => textIs(page, header(tab), expected, `$
 async function shot(page, name) {
     await page.locator(accordion('txt2img')).screenshot({path: path.join(shots, name)});
     console.log(`screenshot: ${name}`);
-}
-
-async function untilOptions(done, failure) {
-    for (let tries = 0; tries < 240; tries++) {
-        if (done(await (await fetch(`${url}/sdapi/v1/options`)).json())) return;
-        await new Promise((resolve) => setTimeout(resolve, 500));
-    }
-    assert.fail(failure);
-}
-
-async function chooseCheckpoint(page, name) {
-    await page.locator(CHECKPOINT_DROPDOWN).first().click();
-    const exact = new RegExp('(^|[\\s✓])' + name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&') + '\\.safetensors');
-    await page.locator('ul.options li, .options .item').filter({hasText: exact}).first().click();
-    await untilOptions((options) => String(options.sd_model_checkpoint).startsWith(`${name}.safetensors`),
-        `the WebUI did not switch to ${name}`);
 }
 
 async function paste(page, text) {
@@ -85,7 +63,7 @@ async function comments(page) {
 
 async function check(page) {
     // The host's default: 1, or Forge Neo's 2.
-    const initial = Number((await (await fetch(`${url}/sdapi/v1/options`)).json()).CLIP_stop_at_last_layers);
+    const initial = Number((await options(url)).CLIP_stop_at_last_layers);
     for (const tab of ['txt2img', 'img2img']) {
         const label = (await page.locator(`${accordion(tab)} .label-wrap span`).first().textContent()).trim();
         assert.equal(label, PACK_LABEL, `${tab} accordion label: the pack's wording`);
@@ -132,7 +110,7 @@ async function check(page) {
 
     // Auto, then a saved value: the reasons in Chinese.
     await page.locator(`${accordion('txt2img')}_auto input[type=checkbox]`).check();
-    await chooseCheckpoint(page, metadataCheckpoint);
+    await chooseCheckpoint(page, url, metadataCheckpoint);
     const fromMetadata = zh('from model metadata ({key})', {key: 'ss_clip_skip'});
     await headerIs(page, 'txt2img', zh('{value} (auto · {reason})', {value: 2, reason: fromMetadata}));
     await shot(page, 'zh-cn-auto.png');
@@ -151,7 +129,7 @@ async function check(page) {
         console.log('skip: this WebUI generates nothing with an SD2 checkpoint, so no notice is shown');
         return;
     }
-    await chooseCheckpoint(page, sd2Checkpoint);
+    await chooseCheckpoint(page, url, sd2Checkpoint);
     await paste(page, `a cat\n${SMALL}, Clip skip: 2`);
     await headerIs(page, 'txt2img', zh('{value} (this generation)', {value: 2}));
     await generate(page, 'Clip skip: 2');
@@ -165,7 +143,7 @@ async function check(page) {
     await shot(page, 'zh-cn-notice.png');
 }
 
-const browser = await chromium.launch({executablePath: CHROMIUM, args: FLAGS});
+const browser = await launchChromium();
 try {
     const page = await browser.newPage({viewport: {width: 1280, height: 900}});
     await page.goto(url, {timeout: TIMEOUT});
