@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import {
-    CHECKPOINT_DROPDOWN, TIMEOUT, accordion, chooseCheckpoint, header, launchChromium, options, untilOptions,
+    TIMEOUT, accordion, chooseCheckpoint, header, launchChromium, options, untilOptions,
 } from './webui_page.mjs';
 
 const [scenario, url, shots, metadataCheckpoint, otherCheckpoint] = process.argv.slice(2);
@@ -138,9 +138,10 @@ async function saveDefault(page) {
 }
 
 /** After a restart each checkpoint shows its own value: the saved 3, and the global value for the other.
- *  A1111 starts on its --ckpt checkpoint, Forge on the last one chosen; one switch either way. */
+ *  A1111 starts on its --ckpt checkpoint, Forge and Forge Neo on the last one chosen; one switch either way. The
+ *  server says which (Forge Neo's dropdown is not the first the selector finds). */
 async function afterRestart(page) {
-    const selected = await page.locator(CHECKPOINT_DROPDOWN).first().inputValue();
+    const selected = String((await options(url)).sd_model_checkpoint);
     const saved = `3 (auto · saved for ${metadataCheckpoint})`;
     const other = `${await globalValue()} (auto · global setting)`;
     await turnOnAuto(page);

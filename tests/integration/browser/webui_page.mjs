@@ -4,7 +4,7 @@ import {chromium} from 'playwright-core';
 import assert from 'node:assert/strict';
 
 export const TIMEOUT = 60_000;
-export const CHECKPOINT_DROPDOWN = '#setting_sd_model_checkpoint input, .model_selection input'; // A1111, Forge
+const CHECKPOINT_DROPDOWN = '#setting_sd_model_checkpoint input, .model_selection input'; // A1111, Forge
 export const accordion = (tab) => `#script_${tab}_clip_skip_clip_skip`;
 export const header = (tab) => `${accordion(tab)} .clip-skip-effective`;
 
