@@ -24,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -181,6 +182,16 @@ def script_args(server: WebUIServer, name: str, *, img2img: bool) -> list[dict] 
         if script["name"] == name and script["is_img2img"] == img2img:
             return script["args"]
     return None
+
+
+def settled(make_once: Callable[[], Made], what: str) -> None:
+    """Makes a request once, then twice more, this extension off. The first such request after a start gives other
+    pixels than every later one (Ultimate SD upscale on A1111 82a973c0 and Forge dfdcbab6, MultiDiffusion Integrated
+    in img2img on Forge Neo 3df257ae), so it can be neither oracle nor candidate; and where the next two differ
+    (both on ersatzForge fca12a2) the WebUI has no oracle to compare with."""
+    make_once()
+    if make_once().images != make_once().images:
+        pytest.skip(f"{what} gives other pixels each time on this WebUI, this extension off: no oracle")
 
 
 def host_errors(server: WebUIServer) -> list[str]:
@@ -375,15 +386,8 @@ def usdu_args(info: list[dict]) -> list:
 
 @pytest.fixture(scope="class")
 def usdu_webui(request, webui_config, checkpoint, untouched_checkout) -> WebUIServer:
-    """Started, and warmed up with one upscale: the first after the start gives other pixels than every later one
-    of the same request, with this extension off as well (seen on A1111 82a973c0 and Forge dfdcbab6), so it can be
-    neither oracle nor candidate."""
     server = start_with(request, webui_config, checkpoint, (ULTIMATE_UPSCALE,))
-    upscale(server, host_override, GLOBAL)
-    again, once_more = (upscale(server, host_override, GLOBAL) for _ in range(2))
-    if again.images != once_more.images:
-        # Seen on ersatzForge fca12a2: no two of its upscales of the same request are alike.
-        pytest.skip("Ultimate SD upscale gives other pixels each time on this WebUI, this extension off: no oracle")
+    settled(lambda: upscale(server, host_override, GLOBAL), "Ultimate SD upscale")
     return server
 
 
@@ -520,9 +524,7 @@ class TestTiledDiffusion:
         name, info = tiled_script(tiled_webui, img2img=not in_txt2img)
         args = tiling_args(name, info)
         if path == IMG2IMG:
-            # As with Ultimate SD upscale, the first such img2img after the start gives other pixels than every later
-            # one of the same request, this extension off as well (Forge Neo 3df257ae): neither oracle nor candidate.
-            tiled(tiled_webui, host_override, GLOBAL, args, path, name, **TILED_CANVAS)
+            settled(lambda: tiled(tiled_webui, host_override, GLOBAL, args, path, name, **TILED_CANVAS), name)
         oracle = tiled(tiled_webui, host_override, 3, args, path, name, **TILED_CANVAS)
         ours = tiled(tiled_webui, accordion, 3, args, path, name, **TILED_CANVAS)
         prefix = "Tiled Diffusion" if name == TILED_DIFFUSION_SCRIPT else "multidiffusion"
