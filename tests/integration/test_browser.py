@@ -112,6 +112,9 @@ def test_a_saved_default_beats_metadata_survives_a_restart_and_reaches_the_image
 def test_the_header_follows_the_settings_tab_once_applied(in_browser, browser_webui):
     """Where Clip skip is no quicksetting (Forge Neo has no top-bar Clip skip), the header follows Apply settings.
     Last in this file: it restarts the WebUI without the quicksetting."""
+    if "quicksettings_list" not in browser_webui.get("/sdapi/v1/options").body:
+        # lllyasviel Forge dfdcbab6 has no quicksettings: its own top bar holds Clip skip, checked in "page".
+        pytest.skip("this WebUI has no quicksettings; its own top bar holds the global Clip skip")
     answer = browser_webui.post("/sdapi/v1/options", {"quicksettings_list": ["sd_model_checkpoint"]})
     assert answer.status == 200, answer.body
     browser_webui.restart()
